@@ -1,0 +1,181 @@
+package kernels
+
+import "math"
+
+// Row kernels. Each works on one contiguous row (a slice); callers
+// parallelize over rows. Lengths must match; a mismatch panics.
+
+// Dot returns Σ x[i]·y[i].
+func Dot(x, y []float32) float32 {
+	y = y[:len(x)]
+	var s float32
+	for i, v := range x {
+		s += v * y[i]
+	}
+	return s
+}
+
+// Axpy computes y += alpha·x.
+func Axpy(alpha float32, x, y []float32) {
+	y = y[:len(x)]
+	for i, v := range x {
+		y[i] += alpha * v
+	}
+}
+
+// Scale computes x *= alpha.
+func Scale(alpha float32, x []float32) {
+	for i := range x {
+		x[i] *= alpha
+	}
+}
+
+// Sum returns Σ x[i].
+func Sum(x []float32) float32 {
+	var s float32
+	for _, v := range x {
+		s += v
+	}
+	return s
+}
+
+// Max returns max x[i]; -Inf for an empty slice.
+func Max(x []float32) float32 {
+	m := float32(math.Inf(-1))
+	for _, v := range x {
+		if v > m {
+			m = v
+		}
+	}
+	return m
+}
+
+// Exp computes dst[i] = exp(src[i]).
+func Exp(dst, src []float32) {
+	dst = dst[:len(src)]
+	for i, v := range src {
+		dst[i] = float32(math.Exp(float64(v)))
+	}
+}
+
+// Softmax computes dst = softmax(src), stable (max subtracted). dst may be src.
+func Softmax(dst, src []float32) {
+	dst = dst[:len(src)]
+	m := Max(src)
+	var s float32
+	for i, v := range src {
+		e := float32(math.Exp(float64(v - m)))
+		dst[i] = e
+		s += e
+	}
+	Scale(1/s, dst)
+}
+
+// LogSoftmax computes dst = log(softmax(src)), stable. dst may be src.
+func LogSoftmax(dst, src []float32) {
+	dst = dst[:len(src)]
+	m := Max(src)
+	var s float64
+	for _, v := range src {
+		s += math.Exp(float64(v - m))
+	}
+	lse := m + float32(math.Log(s))
+	for i, v := range src {
+		dst[i] = v - lse
+	}
+}
+
+// LayerNorm normalizes one row: out = (x-mean)/sqrt(var+eps)·w + b, with
+// the biased variance as PyTorch's nn.LayerNorm. w or b may be nil (1 and 0).
+// It returns mean and rstd = 1/sqrt(var+eps), which LayerNormBackward needs.
+func LayerNorm(out, x, w, b []float32, eps float32) (mean, rstd float32) {
+	n := len(x)
+	out = out[:n]
+	var s float64
+	for _, v := range x {
+		s += float64(v)
+	}
+	mu := s / float64(n)
+	var vs float64
+	for _, v := range x {
+		d := float64(v) - mu
+		vs += d * d
+	}
+	rs := 1 / math.Sqrt(vs/float64(n)+float64(eps))
+	mean, rstd = float32(mu), float32(rs)
+	for i, v := range x {
+		y := (v - mean) * rstd
+		if w != nil {
+			y *= w[i]
+		}
+		if b != nil {
+			y += b[i]
+		}
+		out[i] = y
+	}
+	return mean, rstd
+}
+
+// LayerNormBackward accumulates the gradients of one LayerNorm row:
+// dx += ∂L/∂x, dw += dout·xhat, db += dout (dw, db may be nil), given the
+// mean and rstd that LayerNorm returned.
+func LayerNormBackward(dx, dw, db, dout, x, w []float32, mean, rstd float32) {
+	n := len(x)
+	var sumG, sumGX float32
+	for i := 0; i < n; i++ {
+		xh := (x[i] - mean) * rstd
+		g := dout[i]
+		if w != nil {
+			g *= w[i]
+		}
+		sumG += g
+		sumGX += g * xh
+		if dw != nil {
+			dw[i] += dout[i] * xh
+		}
+		if db != nil {
+			db[i] += dout[i]
+		}
+	}
+	inv := 1 / float32(n)
+	for i := 0; i < n; i++ {
+		xh := (x[i] - mean) * rstd
+		g := dout[i]
+		if w != nil {
+			g *= w[i]
+		}
+		dx[i] += rstd * (g - inv*sumG - xh*inv*sumGX)
+	}
+}
+
+// Tanh computes dst[i] = tanh(src[i]).
+func Tanh(dst, src []float32) {
+	dst = dst[:len(src)]
+	for i, v := range src {
+		dst[i] = float32(math.Tanh(float64(v)))
+	}
+}
+
+const geluC = 0.7978845608028654 // sqrt(2/π)
+
+// GELU computes the tanh approximation used by GPT-2:
+// 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))).
+func GELU(dst, src []float32) {
+	dst = dst[:len(src)]
+	for i, x := range src {
+		u := geluC * (x + 0.044715*x*x*x)
+		dst[i] = 0.5 * x * (1 + float32(math.Tanh(float64(u))))
+	}
+}
+
+// GELUBackward accumulates dx += dout · GELU'(x) for the tanh approximation.
+func GELUBackward(dx, dout, x []float32) {
+	dx = dx[:len(x)]
+	dout = dout[:len(x)]
+	for i, v := range x {
+		u := geluC * (v + 0.044715*v*v*v)
+		t := float32(math.Tanh(float64(u)))
+		du := geluC * (1 + 3*0.044715*v*v)
+		dx[i] += dout[i] * (0.5*(1+t) + 0.5*v*(1-t*t)*du)
+	}
+}
