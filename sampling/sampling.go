@@ -1,0 +1,120 @@
+// Package sampling picks the next token from a language model's logits:
+// greedy, temperature, top-k and nucleus (top-p) sampling, as Hugging Face's
+// generate and OpenAI's API define them.
+package sampling
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"sort"
+)
+
+// Options selects how a token is drawn. The zero value is greedy decoding.
+type Options struct {
+	// Temperature divides the logits before softmax. 0 means greedy (argmax).
+	Temperature float64
+	// TopK keeps only the K most likely tokens; 0 keeps all.
+	TopK int
+	// TopP keeps the smallest set of most likely tokens whose probabilities
+	// add up to at least TopP; 0 or 1 keeps all.
+	TopP float64
+}
+
+// Validate reports the first option out of range.
+func (o Options) Validate() error {
+	switch {
+	case o.Temperature < 0 || math.IsNaN(o.Temperature) || math.IsInf(o.Temperature, 0):
+		return fmt.Errorf("sampling: temperature %v must be finite and >= 0", o.Temperature)
+	case o.TopK < 0:
+		return fmt.Errorf("sampling: top_k %d must be >= 0", o.TopK)
+	case o.TopP < 0 || o.TopP > 1 || math.IsNaN(o.TopP):
+		return fmt.Errorf("sampling: top_p %v must be in [0, 1]", o.TopP)
+	}
+	return nil
+}
+
+// Sampler draws tokens with fixed options. It keeps scratch space, so one
+// Sampler must not be used by two goroutines at once.
+type Sampler struct {
+	Options
+	rng   *rand.Rand
+	probs []float64
+	idx   []int
+}
+
+// New returns a Sampler whose draws are fixed by seed.
+func New(o Options, seed uint64) *Sampler {
+	return &Sampler{Options: o, rng: rand.New(rand.NewPCG(seed, 0x9e3779b97f4a7c15))}
+}
+
+// Argmax returns the index of the largest logit (the first on ties).
+func Argmax(logits []float32) int {
+	best, bi := float32(math.Inf(-1)), 0
+	for i, v := range logits {
+		if v > best {
+			best, bi = v, i
+		}
+	}
+	return bi
+}
+
+// Sample returns the next token id drawn from logits. logits is not changed.
+func (s *Sampler) Sample(logits []float32) int {
+	if s.Temperature == 0 || len(logits) <= 1 {
+		return Argmax(logits)
+	}
+	n := len(logits)
+	if cap(s.probs) < n {
+		s.probs = make([]float64, n)
+		s.idx = make([]int, n)
+	}
+	p, idx := s.probs[:n], s.idx[:n]
+	maxl := math.Inf(-1)
+	for _, v := range logits {
+		if float64(v) > maxl {
+			maxl = float64(v)
+		}
+	}
+	var sum float64
+	for i, v := range logits {
+		e := math.Exp((float64(v) - maxl) / s.Temperature)
+		p[i] = e
+		sum += e
+		idx[i] = i
+	}
+	k := n
+	if (s.TopK > 0 && s.TopK < n) || (s.TopP > 0 && s.TopP < 1) {
+		// Sort candidates by probability, highest first (stable on id).
+		sort.SliceStable(idx, func(a, b int) bool { return p[idx[a]] > p[idx[b]] })
+		if s.TopK > 0 && s.TopK < k {
+			k = s.TopK
+		}
+		if s.TopP > 0 && s.TopP < 1 {
+			var tot float64
+			for _, i := range idx[:k] {
+				tot += p[i]
+			}
+			var c float64
+			for j, i := range idx[:k] {
+				c += p[i] / tot
+				if c >= s.TopP {
+					k = j + 1
+					break
+				}
+			}
+		}
+		sum = 0
+		for _, i := range idx[:k] {
+			sum += p[i]
+		}
+	}
+	r := s.rng.Float64() * sum
+	for _, i := range idx[:k] {
+		r -= p[i]
+		if r < 0 {
+			return i
+		}
+	}
+	return idx[k-1]
+}
