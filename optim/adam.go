@@ -1,0 +1,161 @@
+package optim
+
+import "math"
+
+type adamState struct {
+	step int
+	m, v []float32
+	vmax []float32 // AMSGrad only
+}
+
+func newAdamState(n int, amsgrad bool) *adamState {
+	s := &adamState{m: make([]float32, n), v: make([]float32, n)}
+	if amsgrad {
+		s.vmax = make([]float32, n)
+	}
+	return s
+}
+
+// Adam is the Adam optimizer (Kingma & Ba) as torch.optim.Adam, with
+// WeightDecay as an L2 penalty added to the gradient (params with Decay
+// only). Defaults are PyTorch's: Beta1 0.9, Beta2 0.999, Eps 1e-8. Keras's
+// Adam uses epsilon 1e-7 and applies it to the un-bias-corrected second
+// moment; set Eps to 1e-7 to approach it.
+//
+//	g = grad + WeightDecay·p
+//	m = β1·m + (1-β1)·g;  v = β2·v + (1-β2)·g²
+//	p = p - lr/(1-β1ᵗ) · m / (√v/√(1-β2ᵗ) + Eps)
+type Adam struct {
+	Lr          float64
+	Beta1       float64
+	Beta2       float64
+	Eps         float64
+	WeightDecay float64
+	AMSGrad     bool // use the running maximum of v, as torch's amsgrad=True
+
+	state map[*Param]*adamState
+}
+
+// NewAdam returns Adam with PyTorch's defaults and learning rate lr
+// (PyTorch's default is 1e-3).
+func NewAdam(lr float64) *Adam {
+	return &Adam{Lr: lr, Beta1: 0.9, Beta2: 0.999, Eps: 1e-8}
+}
+
+// LR returns the learning rate.
+func (o *Adam) LR() float64 { return o.Lr }
+
+// SetLR sets the learning rate.
+func (o *Adam) SetLR(lr float64) { o.Lr = lr }
+
+// Step applies one Adam update.
+func (o *Adam) Step(params []*Param) {
+	if o.state == nil {
+		o.state = make(map[*Param]*adamState)
+	}
+	for _, p := range params {
+		check("Adam", p)
+		s := o.state[p]
+		if s == nil {
+			s = newAdamState(len(p.Data), o.AMSGrad)
+			o.state[p] = s
+		}
+		s.step++
+		wd := 0.0
+		if p.Decay {
+			wd = o.WeightDecay
+		}
+		adamUpdate(p.Data, p.Grad, s, o.Lr, o.Beta1, o.Beta2, o.Eps, wd, o.AMSGrad)
+	}
+}
+
+// AdamW is Adam with decoupled weight decay (Loshchilov & Hutter) as
+// torch.optim.AdamW: before the Adam update, params with Decay are scaled
+// by 1 - lr·WeightDecay. Defaults are PyTorch's: Beta1 0.9, Beta2 0.999,
+// Eps 1e-8, WeightDecay 0.01.
+type AdamW struct {
+	Lr          float64
+	Beta1       float64
+	Beta2       float64
+	Eps         float64
+	WeightDecay float64
+	AMSGrad     bool
+
+	state map[*Param]*adamState
+}
+
+// NewAdamW returns AdamW with PyTorch's defaults and learning rate lr.
+func NewAdamW(lr float64) *AdamW {
+	return &AdamW{Lr: lr, Beta1: 0.9, Beta2: 0.999, Eps: 1e-8, WeightDecay: 0.01}
+}
+
+// LR returns the learning rate.
+func (o *AdamW) LR() float64 { return o.Lr }
+
+// SetLR sets the learning rate.
+func (o *AdamW) SetLR(lr float64) { o.Lr = lr }
+
+// Step applies one AdamW update.
+func (o *AdamW) Step(params []*Param) {
+	if o.state == nil {
+		o.state = make(map[*Param]*adamState)
+	}
+	for _, p := range params {
+		check("AdamW", p)
+		s := o.state[p]
+		if s == nil {
+			s = newAdamState(len(p.Data), o.AMSGrad)
+			o.state[p] = s
+		}
+		s.step++
+		if p.Decay && o.WeightDecay != 0 {
+			scale(p.Data, float32(1-o.Lr*o.WeightDecay))
+		}
+		adamUpdate(p.Data, p.Grad, s, o.Lr, o.Beta1, o.Beta2, o.Eps, 0, o.AMSGrad)
+	}
+}
+
+// adamUpdate is torch's _single_tensor_adam for one tensor, in float32
+// with the same operation order; the scalars are computed in float64 as
+// Python does.
+func adamUpdate(data, grad []float32, s *adamState, lr, beta1, beta2, eps, wd float64, amsgrad bool) {
+	t := float64(s.step)
+	bc1 := 1 - math.Pow(beta1, t)
+	bc2 := 1 - math.Pow(beta2, t)
+	stepSize := float32(-(lr / bc1))
+	bc2s := float32(math.Sqrt(bc2))
+	b1, a1 := float32(beta1), float32(1-beta1)
+	b2, a2 := float32(beta2), float32(1-beta2)
+	e, w := float32(eps), float32(wd)
+	n := len(data)
+	grad, m, v := grad[:n], s.m[:n], s.v[:n]
+	if amsgrad {
+		vmax := s.vmax[:n]
+		for i, g := range grad {
+			if w != 0 {
+				g += w * data[i]
+			}
+			mi := float32(m[i]*b1) + a1*g
+			vi := float32(v[i]*b2) + float32(a2*g)*g
+			m[i], v[i] = mi, vi
+			if vi > vmax[i] {
+				vmax[i] = vi
+			}
+			den := float32(sqrt32(vmax[i])/bc2s) + e
+			data[i] += float32(stepSize*mi) / den
+		}
+		return
+	}
+	for i, g := range grad {
+		if w != 0 {
+			g += w * data[i]
+		}
+		mi := float32(m[i]*b1) + a1*g
+		vi := float32(v[i]*b2) + float32(a2*g)*g
+		m[i], v[i] = mi, vi
+		den := float32(sqrt32(vi)/bc2s) + e
+		data[i] += float32(stepSize*mi) / den
+	}
+}
+
+func sqrt32(x float32) float32 { return float32(math.Sqrt(float64(x))) }

@@ -1,0 +1,167 @@
+package optim
+
+// RMSProp is torch.optim.RMSprop:
+//
+//	g = grad + WeightDecay·p
+//	sq = α·sq + (1-α)·g²
+//	avg = √(sq - ga²) with ga = α·ga + (1-α)·g (Centered), else √sq; avg += Eps
+//	b = Momentum·b + g/avg; p -= lr·b   (Momentum > 0)
+//	p -= lr·g/avg                        (otherwise)
+//
+// Alpha defaults to PyTorch's 0.99; Keras's RMSprop calls it rho and
+// defaults to 0.9 (and epsilon 1e-7, inside the square root's sum). PyTorch's
+// default learning rate is 1e-2, Keras's 1e-3.
+type RMSProp struct {
+	Lr          float64
+	Alpha       float64
+	Eps         float64
+	WeightDecay float64
+	Momentum    float64
+	Centered    bool
+
+	state map[*Param]*rmsState
+}
+
+type rmsState struct {
+	sq, gavg, buf []float32
+}
+
+// NewRMSProp returns RMSProp with PyTorch's defaults (Alpha 0.99, Eps 1e-8,
+// no momentum, not centered) and learning rate lr.
+func NewRMSProp(lr float64) *RMSProp { return &RMSProp{Lr: lr, Alpha: 0.99, Eps: 1e-8} }
+
+// LR returns the learning rate.
+func (o *RMSProp) LR() float64 { return o.Lr }
+
+// SetLR sets the learning rate.
+func (o *RMSProp) SetLR(lr float64) { o.Lr = lr }
+
+// Step applies one RMSProp update.
+func (o *RMSProp) Step(params []*Param) {
+	if o.state == nil {
+		o.state = make(map[*Param]*rmsState)
+	}
+	lr := float32(-o.Lr)
+	al, a1 := float32(o.Alpha), float32(1-o.Alpha)
+	e, mom := float32(o.Eps), float32(o.Momentum)
+	for _, p := range params {
+		check("RMSProp", p)
+		n := len(p.Data)
+		s := o.state[p]
+		if s == nil {
+			s = &rmsState{sq: make([]float32, n)}
+			if o.Centered {
+				s.gavg = make([]float32, n)
+			}
+			if o.Momentum > 0 {
+				s.buf = make([]float32, n)
+			}
+			o.state[p] = s
+		}
+		if o.Centered && len(s.gavg) != n {
+			s.gavg = make([]float32, n)
+		}
+		if o.Momentum > 0 && len(s.buf) != n {
+			s.buf = make([]float32, n)
+		}
+		w := float32(0)
+		if p.Decay {
+			w = float32(o.WeightDecay)
+		}
+		data, grad, sq := p.Data, p.Grad[:n], s.sq[:n]
+		for i, g := range grad {
+			if w != 0 {
+				g += w * data[i]
+			}
+			sqi := float32(sq[i]*al) + float32(a1*g)*g
+			sq[i] = sqi
+			var avg float32
+			if o.Centered {
+				ga := float32(s.gavg[i]*al) + a1*g
+				s.gavg[i] = ga
+				avg = sqrt32(sqi + float32(-ga)*ga)
+			} else {
+				avg = sqrt32(sqi)
+			}
+			avg += e
+			if mom > 0 {
+				b := float32(s.buf[i]*mom) + g/avg
+				s.buf[i] = b
+				data[i] += lr * b
+			} else {
+				data[i] += float32(lr*g) / avg
+			}
+		}
+	}
+}
+
+// Adagrad is torch.optim.Adagrad:
+//
+//	g = grad + WeightDecay·p
+//	sum += g²
+//	p -= lr/(1+(t-1)·LRDecay) · g / (√sum + Eps)
+//
+// Defaults are PyTorch's: Eps 1e-10, InitialAccumulator 0. Keras's Adagrad
+// starts its accumulator at 0.1 and uses epsilon 1e-7.
+type Adagrad struct {
+	Lr                 float64
+	LRDecay            float64
+	WeightDecay        float64
+	InitialAccumulator float64
+	Eps                float64
+
+	state map[*Param]*adagradState
+}
+
+type adagradState struct {
+	step int
+	sum  []float32
+}
+
+// NewAdagrad returns Adagrad with PyTorch's defaults and learning rate lr
+// (PyTorch's default is 1e-2).
+func NewAdagrad(lr float64) *Adagrad { return &Adagrad{Lr: lr, Eps: 1e-10} }
+
+// LR returns the learning rate.
+func (o *Adagrad) LR() float64 { return o.Lr }
+
+// SetLR sets the learning rate.
+func (o *Adagrad) SetLR(lr float64) { o.Lr = lr }
+
+// Step applies one Adagrad update.
+func (o *Adagrad) Step(params []*Param) {
+	if o.state == nil {
+		o.state = make(map[*Param]*adagradState)
+	}
+	e := float32(o.Eps)
+	for _, p := range params {
+		check("Adagrad", p)
+		n := len(p.Data)
+		s := o.state[p]
+		if s == nil {
+			s = &adagradState{sum: make([]float32, n)}
+			if o.InitialAccumulator != 0 {
+				init := float32(o.InitialAccumulator)
+				for i := range s.sum {
+					s.sum[i] = init
+				}
+			}
+			o.state[p] = s
+		}
+		s.step++
+		clr := float32(-(o.Lr / (1 + float64(s.step-1)*o.LRDecay)))
+		w := float32(0)
+		if p.Decay {
+			w = float32(o.WeightDecay)
+		}
+		data, grad, sum := p.Data, p.Grad[:n], s.sum[:n]
+		for i, g := range grad {
+			if w != 0 {
+				g += w * data[i]
+			}
+			si := sum[i] + g*g
+			sum[i] = si
+			data[i] += float32(clr*g) / (sqrt32(si) + e)
+		}
+	}
+}
