@@ -1,0 +1,349 @@
+package safetensors
+
+import (
+	"bytes"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"sort"
+	"strings"
+	"unicode/utf8"
+)
+
+// MaxHeaderSize is the largest JSON header accepted (100 MB, as the
+// reference implementation).
+const MaxHeaderSize = 100 << 20
+
+// dtypeSize gives the byte size of each known dtype.
+var dtypeSize = map[string]int{
+	"BOOL": 1, "U8": 1, "I8": 1, "F8_E4M3": 1, "F8_E5M2": 1,
+	"I16": 2, "U16": 2, "F16": 2, "BF16": 2,
+	"I32": 4, "U32": 4, "F32": 4,
+	"I64": 8, "U64": 8, "F64": 8,
+}
+
+type entry struct {
+	dtype      string
+	shape      []int
+	begin, end int64
+}
+
+// File is a parsed safetensors file with its data in memory.
+type File struct {
+	// Metadata is the header's "__metadata__" map (nil when absent).
+	Metadata map[string]string
+
+	name    string // for error messages
+	tensors map[string]entry
+	data    []byte
+}
+
+// ReadFile reads and validates the safetensors file at path.
+func ReadFile(path string) (*File, error) {
+	fh, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("safetensors: %w", err)
+	}
+	defer fh.Close()
+	st, err := fh.Stat()
+	if err != nil {
+		return nil, fmt.Errorf("safetensors: %w", err)
+	}
+	return read(fh, st.Size(), path)
+}
+
+// Read reads and validates a safetensors file of size bytes from r.
+func Read(r io.ReaderAt, size int64) (*File, error) {
+	return read(r, size, "safetensors input")
+}
+
+func read(r io.ReaderAt, size int64, name string) (*File, error) {
+	fail := func(format string, args ...any) error {
+		return fmt.Errorf("safetensors: %s: %s", name, fmt.Sprintf(format, args...))
+	}
+	if size < 8 {
+		return nil, fail("file is %d bytes, shorter than the 8-byte header length", size)
+	}
+	var lenBuf [8]byte
+	if _, err := r.ReadAt(lenBuf[:], 0); err != nil {
+		return nil, fail("reading header length: %v", err)
+	}
+	n := binary.LittleEndian.Uint64(lenBuf[:])
+	if n > MaxHeaderSize {
+		return nil, fail("header length %d exceeds the %d-byte limit", n, MaxHeaderSize)
+	}
+	if n > uint64(size-8) {
+		return nil, fail("header length %d exceeds the %d bytes after the length field", n, size-8)
+	}
+	buf := make([]byte, size-8)
+	if len(buf) > 0 {
+		if k, err := r.ReadAt(buf, 8); k != len(buf) {
+			if err == nil {
+				err = io.ErrUnexpectedEOF
+			}
+			return nil, fail("reading %d bytes after the header length: %v", len(buf), err)
+		}
+	}
+	header, data := buf[:n], buf[n:]
+	f := &File{name: name, data: data, tensors: map[string]entry{}}
+	if err := f.parseHeader(header); err != nil {
+		return nil, fail("%v", err)
+	}
+	if err := f.validate(); err != nil {
+		return nil, fail("%v", err)
+	}
+	return f, nil
+}
+
+type rawInfo struct {
+	Dtype       *string  `json:"dtype"`
+	Shape       []int64  `json:"shape"`
+	DataOffsets []uint64 `json:"data_offsets"`
+}
+
+func (f *File) parseHeader(h []byte) error {
+	if !utf8.Valid(h) {
+		return errors.New("header is not valid UTF-8")
+	}
+	if len(h) == 0 || h[0] != '{' {
+		return errors.New("header does not start with '{'")
+	}
+	dec := json.NewDecoder(bytes.NewReader(h))
+	dec.UseNumber()
+	if _, err := dec.Token(); err != nil {
+		return fmt.Errorf("header JSON: %v", err)
+	}
+	seen := map[string]bool{}
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return fmt.Errorf("header JSON: %v", err)
+		}
+		key, ok := tok.(string)
+		if !ok {
+			return fmt.Errorf("header JSON: expected a key, got %v", tok)
+		}
+		if seen[key] {
+			return fmt.Errorf("header: duplicate entry %q", key)
+		}
+		seen[key] = true
+		if key == "__metadata__" {
+			var md map[string]string
+			if err := dec.Decode(&md); err != nil {
+				return fmt.Errorf("header __metadata__: must be a map of strings to strings: %v", err)
+			}
+			f.Metadata = md
+			continue
+		}
+		var ri rawInfo
+		if err := dec.Decode(&ri); err != nil {
+			return fmt.Errorf("tensor %q: header JSON: %v", key, err)
+		}
+		e, err := checkInfo(key, ri)
+		if err != nil {
+			return err
+		}
+		f.tensors[key] = e
+	}
+	if _, err := dec.Token(); err != nil {
+		return fmt.Errorf("header JSON: %v", err)
+	}
+	// Only whitespace may follow the object (the writer pads with spaces).
+	if strings.TrimLeft(string(h[dec.InputOffset():]), " \t\r\n") != "" {
+		return errors.New("header JSON: trailing data after the object")
+	}
+	return nil
+}
+
+func checkInfo(name string, ri rawInfo) (entry, error) {
+	if ri.Dtype == nil {
+		return entry{}, fmt.Errorf("tensor %q: missing dtype", name)
+	}
+	size, ok := dtypeSize[*ri.Dtype]
+	if !ok {
+		return entry{}, fmt.Errorf("tensor %q: unknown dtype %q", name, *ri.Dtype)
+	}
+	if ri.Shape == nil {
+		return entry{}, fmt.Errorf("tensor %q: missing shape", name)
+	}
+	if len(ri.DataOffsets) != 2 {
+		return entry{}, fmt.Errorf("tensor %q: data_offsets has %d values, want [begin, end]", name, len(ri.DataOffsets))
+	}
+	b, e := ri.DataOffsets[0], ri.DataOffsets[1]
+	if e < b {
+		return entry{}, fmt.Errorf("tensor %q: data_offsets [%d, %d] end before begin", name, b, e)
+	}
+	shape := make([]int, len(ri.Shape))
+	nel := uint64(1)
+	for i, d := range ri.Shape {
+		if d < 0 {
+			return entry{}, fmt.Errorf("tensor %q: negative dimension %d in shape %v", name, d, ri.Shape)
+		}
+		shape[i] = int(d)
+		if d != 0 && nel > math.MaxInt64/uint64(d) {
+			return entry{}, fmt.Errorf("tensor %q: shape %v overflows", name, ri.Shape)
+		}
+		nel *= uint64(d)
+	}
+	if nel > math.MaxInt64/uint64(size) || nel*uint64(size) != e-b {
+		return entry{}, fmt.Errorf("tensor %q: shape %v of %s needs %d bytes but data_offsets [%d, %d] give %d",
+			name, shape, *ri.Dtype, nel*uint64(size), b, e, e-b)
+	}
+	if e > math.MaxInt64 {
+		return entry{}, fmt.Errorf("tensor %q: data_offsets [%d, %d] out of range", name, b, e)
+	}
+	return entry{dtype: *ri.Dtype, shape: shape, begin: int64(b), end: int64(e)}, nil
+}
+
+// validate checks that the tensors tile the byte buffer exactly.
+func (f *File) validate() error {
+	names := f.Names()
+	sort.SliceStable(names, func(i, j int) bool {
+		a, b := f.tensors[names[i]], f.tensors[names[j]]
+		if a.begin != b.begin {
+			return a.begin < b.begin
+		}
+		return a.end < b.end
+	})
+	var pos int64
+	for _, n := range names {
+		e := f.tensors[n]
+		if e.begin != pos {
+			if e.begin < pos {
+				return fmt.Errorf("tensor %q: data_offsets [%d, %d] overlap the previous tensor ending at %d", n, e.begin, e.end, pos)
+			}
+			return fmt.Errorf("tensor %q: data_offsets [%d, %d] leave a gap after byte %d", n, e.begin, e.end, pos)
+		}
+		if e.end > int64(len(f.data)) {
+			return fmt.Errorf("tensor %q: data_offsets [%d, %d] beyond the %d-byte buffer", n, e.begin, e.end, len(f.data))
+		}
+		pos = e.end
+	}
+	if pos != int64(len(f.data)) {
+		return fmt.Errorf("tensors cover %d bytes but the buffer has %d", pos, len(f.data))
+	}
+	return nil
+}
+
+// Names returns the tensor names, sorted.
+func (f *File) Names() []string {
+	names := make([]string, 0, len(f.tensors))
+	for n := range f.tensors {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// Info returns a tensor's dtype and shape.
+func (f *File) Info(name string) (dtype string, shape []int, ok bool) {
+	e, ok := f.tensors[name]
+	if !ok {
+		return "", nil, false
+	}
+	return e.dtype, append([]int(nil), e.shape...), true
+}
+
+// Raw returns a tensor's dtype, shape and bytes (little-endian, row-major).
+// The bytes alias the File's buffer; do not modify them.
+func (f *File) Raw(name string) (dtype string, shape []int, data []byte, err error) {
+	e, ok := f.tensors[name]
+	if !ok {
+		return "", nil, nil, fmt.Errorf("safetensors: %s: no tensor %q", f.name, name)
+	}
+	return e.dtype, append([]int(nil), e.shape...), f.data[e.begin:e.end], nil
+}
+
+// Float32 returns a tensor's values converted to float32 and its shape.
+// F32, F16, BF16, F64 and the integer and BOOL dtypes are converted; the
+// 8-bit float dtypes are not.
+func (f *File) Float32(name string) ([]float32, []int, error) {
+	dtype, shape, b, err := f.Raw(name)
+	if err != nil {
+		return nil, nil, err
+	}
+	n := len(b) / dtypeSize[dtype]
+	out := make([]float32, n)
+	le := binary.LittleEndian
+	switch dtype {
+	case "F32":
+		for i := range out {
+			out[i] = math.Float32frombits(le.Uint32(b[4*i:]))
+		}
+	case "F16":
+		for i := range out {
+			out[i] = Float16ToFloat32(le.Uint16(b[2*i:]))
+		}
+	case "BF16":
+		for i := range out {
+			out[i] = math.Float32frombits(uint32(le.Uint16(b[2*i:])) << 16)
+		}
+	case "F64":
+		for i := range out {
+			out[i] = float32(math.Float64frombits(le.Uint64(b[8*i:])))
+		}
+	case "BOOL", "U8":
+		for i := range out {
+			out[i] = float32(b[i])
+		}
+	case "I8":
+		for i := range out {
+			out[i] = float32(int8(b[i]))
+		}
+	case "I16":
+		for i := range out {
+			out[i] = float32(int16(le.Uint16(b[2*i:])))
+		}
+	case "U16":
+		for i := range out {
+			out[i] = float32(le.Uint16(b[2*i:]))
+		}
+	case "I32":
+		for i := range out {
+			out[i] = float32(int32(le.Uint32(b[4*i:])))
+		}
+	case "U32":
+		for i := range out {
+			out[i] = float32(le.Uint32(b[4*i:]))
+		}
+	case "I64":
+		for i := range out {
+			out[i] = float32(int64(le.Uint64(b[8*i:])))
+		}
+	case "U64":
+		for i := range out {
+			out[i] = float32(le.Uint64(b[8*i:]))
+		}
+	default:
+		return nil, nil, fmt.Errorf("safetensors: %s: tensor %q: cannot convert dtype %s to float32", f.name, name, dtype)
+	}
+	return out, shape, nil
+}
+
+// Float16ToFloat32 converts an IEEE 754 half-precision value (as bits) to
+// float32 exactly, including subnormals, infinities and NaN.
+func Float16ToFloat32(h uint16) float32 {
+	sign := uint32(h>>15) << 31
+	exp := uint32(h>>10) & 0x1f
+	mant := uint32(h) & 0x3ff
+	switch {
+	case exp == 0x1f: // Inf or NaN
+		return math.Float32frombits(sign | 0xff<<23 | mant<<13)
+	case exp == 0:
+		if mant == 0 {
+			return math.Float32frombits(sign)
+		}
+		// Subnormal: value = mant × 2^-24.
+		v := float32(mant) * (1.0 / (1 << 24))
+		if sign != 0 {
+			v = -v
+		}
+		return v
+	default:
+		return math.Float32frombits(sign | (exp+127-15)<<23 | mant<<13)
+	}
+}
