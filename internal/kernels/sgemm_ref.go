@@ -1,7 +1,7 @@
 package kernels
 
 // sgemmRef is the plain triple loop, the reference every faster path is
-// tested against.
+// tested against. It accumulates in float32 in the order p = 0..k-1.
 func sgemmRef(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
 	for i := 0; i < m; i++ {
 		for j := 0; j < n; j++ {
@@ -28,6 +28,3 @@ func sgemmRef(transA, transB bool, m, n, k int, alpha float32, a []float32, lda 
 		}
 	}
 }
-
-// sgemm is replaced by the blocked, packed, parallel implementation.
-var sgemm = sgemmRef

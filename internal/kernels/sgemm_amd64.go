@@ -1,0 +1,74 @@
+//go:build !purego
+
+package kernels
+
+import "golang.org/x/sys/cpu"
+
+//go:generate sh -c "go run ./asmgen/gen.go > sgemm_amd64.s"
+
+// Micro-kernels in sgemm_amd64.s (see microKernel for what they compute).
+//
+//go:noescape
+func kernelAVX512_12x32(k int, a, b, c *float32, ldc int, alpha, beta float32)
+
+//go:noescape
+func kernelAVX512_8x32(k int, a, b, c *float32, ldc int, alpha, beta float32)
+
+//go:noescape
+func kernelAVX512_6x64(k int, a, b, c *float32, ldc int, alpha, beta float32)
+
+//go:noescape
+func kernelAVX2_6x16(k int, a, b, c *float32, ldc int, alpha, beta float32)
+
+type asmKernel func(k int, a, b, c *float32, ldc int, alpha, beta float32)
+
+// wrap adapts an assembly micro-kernel to microKernel, checking that the
+// slices hold what the kernel will touch.
+func wrap(mr, nr int, f asmKernel) microKernel {
+	return func(k int, ap, bp, c []float32, ldc int, alpha, beta float32) {
+		_ = ap[k*mr-1]
+		_ = bp[k*nr-1]
+		_ = c[(mr-1)*ldc+nr-1]
+		f(k, &ap[0], &bp[0], &c[0], ldc, alpha, beta)
+	}
+}
+
+var (
+	avx512Impl = gemmImpl{name: "avx512-12x32", mr: 12, nr: 32, kc: 256, mc: 120, nc: 2048,
+		kern: wrap(12, 32, kernelAVX512_12x32)}
+	avx512Impl8 = gemmImpl{name: "avx512-8x32", mr: 8, nr: 32, kc: 256, mc: 128, nc: 2048,
+		kern: wrap(8, 32, kernelAVX512_8x32)}
+	avx512Impl6 = gemmImpl{name: "avx512-6x64", mr: 6, nr: 64, kc: 256, mc: 120, nc: 2048,
+		kern: wrap(6, 64, kernelAVX512_6x64)}
+	avx2Impl = gemmImpl{name: "avx2-6x16", mr: 6, nr: 16, kc: 256, mc: 120, nc: 2048,
+		kern: wrap(6, 16, kernelAVX2_6x16)}
+)
+
+var (
+	hasAVX512 = cpu.X86.HasAVX512F
+	hasAVX2   = cpu.X86.HasAVX2 && cpu.X86.HasFMA
+)
+
+// bestImpl is the SGEMM implementation Sgemm uses on this CPU.
+var bestImpl = func() gemmImpl {
+	switch {
+	case hasAVX512:
+		return avx512Impl
+	case hasAVX2:
+		return avx2Impl
+	}
+	return goImpl
+}()
+
+// gemmImpls lists every SGEMM implementation this build and CPU can run,
+// for tests and benchmarks.
+func gemmImpls() []*gemmImpl {
+	s := []*gemmImpl{&goImpl}
+	if hasAVX2 {
+		s = append(s, &avx2Impl)
+	}
+	if hasAVX512 {
+		s = append(s, &avx512Impl, &avx512Impl8, &avx512Impl6)
+	}
+	return s
+}

@@ -1,0 +1,235 @@
+package kernels
+
+import "sync"
+
+// The blocked SGEMM, after GotoBLAS and BLIS. For each nc-wide column block
+// of op(B) and each kc-deep slice of the k dimension, the kc×nc panel of B
+// is packed into nr-wide strips (kc×nr each, contiguous); then for each
+// mc-tall row block of op(A), the mc×kc block of A is packed into mr-tall
+// strips (kc×mr each). The micro-kernel multiplies one A strip by one B
+// strip into an mr×nr tile of C held in registers. The B strip (kc·nr
+// floats) stays in L1 while the A strips stream past it from L2; the packed
+// B panel lives in L2/L3.
+//
+// Threads share the packed B panel (each packs a part of it) and split the
+// row blocks of C between them; each thread packs its own A blocks. When C
+// has too few rows for that, A is packed once and the threads split the
+// columns of C instead.
+
+// microKernel computes, for one mr×nr tile,
+//
+//	C = alpha·Ap·Bp + beta·C   (C not read when beta == 0)
+//
+// where ap is a packed A strip (k steps of mr values), bp a packed B strip
+// (k steps of nr values), and C starts at c[0] with row stride ldc.
+type microKernel func(k int, ap, bp, c []float32, ldc int, alpha, beta float32)
+
+// gemmImpl is one SGEMM implementation: a micro-kernel, its tile shape and
+// the cache blocking that suits it.
+type gemmImpl struct {
+	name       string
+	mr, nr     int
+	kc, mc, nc int // mc is a multiple of mr, nc a multiple of nr
+	kern       microKernel
+}
+
+// parallelMinWork is the m·n·k below which Sgemm stays on one thread: a
+// parallel call costs a few microseconds of hand-off, which a product this
+// small does not win back.
+const parallelMinWork = 80 * 80 * 80
+
+// sgemm is the entry point behind Sgemm, with shapes already checked and
+// m, n > 0.
+func sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	sgemmWith(&bestImpl, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+}
+
+var bufPool sync.Pool // *[]float32 packing buffers
+
+func getBuf(n int) *[]float32 {
+	if p, ok := bufPool.Get().(*[]float32); ok && cap(*p) >= n {
+		*p = (*p)[:n]
+		return p
+	}
+	s := make([]float32, n)
+	return &s
+}
+
+func putBuf(p *[]float32) { bufPool.Put(p) }
+
+func sgemmWith(g *gemmImpl, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	if k == 0 || alpha == 0 {
+		scaleC(m, n, beta, c, ldc)
+		return
+	}
+	mr, nr := g.mr, g.nr
+	par := Threads() > 1 && m*n*k >= parallelMinWork
+	run := func(units, grain int, fn func(lo, hi int)) {
+		if par {
+			parallelFor(units, grain, fn)
+		} else {
+			fn(0, units)
+		}
+	}
+
+	ncb := min(g.nc, roundUp(n, nr))
+	kcb := min(g.kc, k)
+	bp := getBuf(kcb * ncb)
+	defer putBuf(bp)
+	bpack := *bp
+
+	mStrips := (m + mr - 1) / mr
+	// Split rows between threads when each gets at least two strips;
+	// otherwise pack all of A once and split columns.
+	splitN := par && mStrips < 2*Threads()
+	var ap *[]float32
+	if splitN {
+		ap = getBuf(mStrips * mr * kcb)
+		defer putBuf(ap)
+	}
+
+	for jc := 0; jc < n; jc += g.nc {
+		nb := min(g.nc, n-jc)
+		nStrips := (nb + nr - 1) / nr
+		for pc := 0; pc < k; pc += g.kc {
+			kb := min(g.kc, k-pc)
+			be := beta
+			if pc > 0 {
+				be = 1
+			}
+			run(nStrips, 1, func(lo, hi int) {
+				for s := lo; s < hi; s++ {
+					j0 := jc + s*nr
+					packB(bpack[s*kb*nr:(s+1)*kb*nr], transB, b, ldb, pc, kb, j0, min(nr, n-j0), nr)
+				}
+			})
+			if splitN {
+				apack := *ap
+				for s := 0; s < mStrips; s++ {
+					i0 := s * mr
+					packA(apack[s*kb*mr:(s+1)*kb*mr], transA, a, lda, pc, kb, i0, min(mr, m-i0), mr)
+				}
+				run(nStrips, 1, func(lo, hi int) {
+					macroKernel(g, 0, m, kb, jc, lo, hi, n, apack, bpack, alpha, be, c, ldc)
+				})
+				continue
+			}
+			run(mStrips, 1, func(lo, hi int) {
+				mcs := g.mc / mr // strips per A block
+				abuf := getBuf(min(mcs, hi-lo) * mr * kb)
+				apack := *abuf
+				for s0 := lo; s0 < hi; s0 += mcs {
+					s1 := min(s0+mcs, hi)
+					for s := s0; s < s1; s++ {
+						i0 := s * mr
+						packA(apack[(s-s0)*kb*mr:(s-s0+1)*kb*mr], transA, a, lda, pc, kb, i0, min(mr, m-i0), mr)
+					}
+					macroKernel(g, s0*mr, min(s1*mr, m), kb, jc, 0, nStrips, n, apack, bpack, alpha, be, c, ldc)
+				}
+				putBuf(abuf)
+			})
+		}
+	}
+}
+
+// macroKernel runs the micro-kernel over rows [i0,i1) of C (packed in
+// apack from strip 0) and B strips [s0,s1) of the panel starting at column
+// jc. Edge tiles go through a scratch tile.
+func macroKernel(g *gemmImpl, i0, i1, kb, jc, s0, s1, n int, apack, bpack []float32, alpha, beta float32, c []float32, ldc int) {
+	mr, nr := g.mr, g.nr
+	var tmpArr [32 * 64]float32
+	tmp := tmpArr[:mr*nr]
+	for s := s0; s < s1; s++ {
+		j := jc + s*nr
+		nw := min(nr, n-j)
+		bs := bpack[s*kb*nr : (s+1)*kb*nr]
+		for i := i0; i < i1; i += mr {
+			mh := min(mr, i1-i)
+			as := apack[(i-i0)*kb : (i-i0+mr)*kb]
+			if mh == mr && nw == nr {
+				g.kern(kb, as, bs, c[i*ldc+j:], ldc, alpha, beta)
+				continue
+			}
+			g.kern(kb, as, bs, tmp, nr, alpha, 0)
+			for r := 0; r < mh; r++ {
+				cr := c[(i+r)*ldc+j : (i+r)*ldc+j+nw]
+				tr := tmp[r*nr : r*nr+nw]
+				if beta == 0 {
+					copy(cr, tr)
+				} else {
+					for q, v := range tr {
+						cr[q] = v + beta*cr[q]
+					}
+				}
+			}
+		}
+	}
+}
+
+// packB copies op(B)[pc:pc+kb, j0:j0+w] into dst as kb rows of nr values,
+// zero-padding columns w..nr-1.
+func packB(dst []float32, transB bool, b []float32, ldb, pc, kb, j0, w, nr int) {
+	dst = dst[:kb*nr]
+	if !transB {
+		for p := 0; p < kb; p++ {
+			d := dst[p*nr : (p+1)*nr]
+			copy(d, b[(pc+p)*ldb+j0:(pc+p)*ldb+j0+w])
+			clear(d[w:])
+		}
+		return
+	}
+	for jj := 0; jj < w; jj++ {
+		src := b[(j0+jj)*ldb+pc : (j0+jj)*ldb+pc+kb]
+		for p, v := range src {
+			dst[p*nr+jj] = v
+		}
+	}
+	if w < nr {
+		for p := 0; p < kb; p++ {
+			clear(dst[p*nr+w : (p+1)*nr])
+		}
+	}
+}
+
+// packA copies op(A)[i0:i0+h, pc:pc+kb] into dst as kb columns of mr
+// values, zero-padding rows h..mr-1.
+func packA(dst []float32, transA bool, a []float32, lda, pc, kb, i0, h, mr int) {
+	dst = dst[:kb*mr]
+	if transA {
+		for p := 0; p < kb; p++ {
+			d := dst[p*mr : (p+1)*mr]
+			copy(d, a[(pc+p)*lda+i0:(pc+p)*lda+i0+h])
+			clear(d[h:])
+		}
+		return
+	}
+	for ii := 0; ii < h; ii++ {
+		src := a[(i0+ii)*lda+pc : (i0+ii)*lda+pc+kb]
+		for p, v := range src {
+			dst[p*mr+ii] = v
+		}
+	}
+	if h < mr {
+		for p := 0; p < kb; p++ {
+			clear(dst[p*mr+h : (p+1)*mr])
+		}
+	}
+}
+
+// scaleC sets C = beta·C, writing zeros (not reading C) when beta is 0.
+func scaleC(m, n int, beta float32, c []float32, ldc int) {
+	for i := 0; i < m; i++ {
+		row := c[i*ldc : i*ldc+n]
+		switch beta {
+		case 0:
+			clear(row)
+		case 1:
+		default:
+			for j := range row {
+				row[j] *= beta
+			}
+		}
+	}
+}
+
+func roundUp(x, m int) int { return (x + m - 1) / m * m }

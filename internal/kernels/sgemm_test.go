@@ -1,0 +1,272 @@
+package kernels
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"testing"
+)
+
+// gemmEps is float32's unit roundoff. A k-term dot product accumulated in
+// float32 (in any order) is off by at most about k·eps·Σ|a·b|; the tests
+// allow gemmTolK·(k+2)·eps·(|alpha|·Σ|a·b| + |beta·c|), comparing two
+// float32 results that both carry such an error.
+const (
+	gemmEps  = 1.0 / (1 << 24)
+	gemmTolK = 2.0
+)
+
+type gemmCase struct {
+	transA, transB bool
+	m, n, k        int
+	alpha, beta    float32
+	padA, padB     int // extra leading-dimension beyond the width
+	padC           int
+}
+
+func (c gemmCase) String() string {
+	return fmt.Sprintf("tA=%v,tB=%v,m=%d,n=%d,k=%d,alpha=%g,beta=%g,pad=%d/%d/%d",
+		c.transA, c.transB, c.m, c.n, c.k, c.alpha, c.beta, c.padA, c.padB, c.padC)
+}
+
+func randSlice(r *rand.Rand, n int) []float32 {
+	s := make([]float32, n)
+	for i := range s {
+		s[i] = float32(r.NormFloat64())
+	}
+	return s
+}
+
+// runGemmCase runs one case through sgemm (an implementation of Sgemm,
+// whose shapes and alpha/beta handling it must follow) and checks it
+// against sgemmRef, the NaN-free handling of beta == 0, and that C outside
+// the m×n window is untouched.
+func runGemmCase(t *testing.T, tc gemmCase, sgemm func(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int)) {
+	t.Helper()
+	r := rand.New(rand.NewPCG(uint64(tc.m*1000003+tc.n*1009+tc.k), 7))
+	ar, ac := tc.m, tc.k
+	if tc.transA {
+		ar, ac = tc.k, tc.m
+	}
+	br, bc := tc.k, tc.n
+	if tc.transB {
+		br, bc = tc.n, tc.k
+	}
+	lda, ldb, ldc := ac+tc.padA, bc+tc.padB, tc.n+tc.padC
+	a := randSlice(r, max(ar*lda, 1))
+	b := randSlice(r, max(br*ldb, 1))
+	c0 := randSlice(r, max(tc.m*ldc, 1))
+	if tc.beta == 0 {
+		for i := range c0 {
+			c0[i] = float32(math.NaN())
+		}
+	}
+	got := append([]float32(nil), c0...)
+	want := append([]float32(nil), c0...)
+	sgemm(tc.transA, tc.transB, tc.m, tc.n, tc.k, tc.alpha, a, lda, b, ldb, tc.beta, got, ldc)
+	sgemmRef(tc.transA, tc.transB, tc.m, tc.n, tc.k, tc.alpha, a, lda, b, ldb, tc.beta, want, ldc)
+	// Σ|a·b| per element for the error bound.
+	bad := 0
+	for i := 0; i < tc.m; i++ {
+		for j := 0; j < tc.n; j++ {
+			var abs float64
+			for p := 0; p < tc.k; p++ {
+				var av, bv float32
+				if tc.transA {
+					av = a[p*lda+i]
+				} else {
+					av = a[i*lda+p]
+				}
+				if tc.transB {
+					bv = b[j*ldb+p]
+				} else {
+					bv = b[p*ldb+j]
+				}
+				abs += math.Abs(float64(av) * float64(bv))
+			}
+			bound := math.Abs(float64(tc.alpha)) * abs
+			if tc.beta != 0 {
+				bound += math.Abs(float64(tc.beta) * float64(c0[i*ldc+j]))
+			}
+			tol := gemmTolK*float64(tc.k+2)*gemmEps*bound + 1e-30
+			g, w := got[i*ldc+j], want[i*ldc+j]
+			if !(math.Abs(float64(g-w)) <= tol) {
+				if bad < 5 {
+					t.Errorf("%v: C[%d,%d] = %g, want %g (tol %.3g)", tc, i, j, g, w, tol)
+				}
+				bad++
+			}
+		}
+		for j := tc.n; j < ldc && i*ldc+j < len(got); j++ {
+			if g := got[i*ldc+j]; math.Float32bits(g) != math.Float32bits(c0[i*ldc+j]) {
+				t.Fatalf("%v: C[%d,%d] beyond n was written: %g", tc, i, j, g)
+			}
+		}
+	}
+	if bad > 0 {
+		t.Fatalf("%v: %d elements out of tolerance", tc, bad)
+	}
+}
+
+func gemmCases() []gemmCase {
+	var cs []gemmCase
+	sizes := [][3]int{
+		{1, 1, 1}, {1, 7, 3}, {3, 1, 7}, {7, 3, 1}, {3, 3, 3}, {7, 7, 7},
+		{17, 17, 17}, {33, 17, 7}, {17, 33, 255}, {33, 33, 33}, {1, 255, 33},
+		{255, 1, 17}, {255, 33, 3}, {16, 32, 64}, {48, 64, 300}, {100, 70, 513},
+		{130, 257, 40}, {1, 1000, 17},
+	}
+	for i, s := range sizes {
+		for _, tA := range []bool{false, true} {
+			for _, tB := range []bool{false, true} {
+				tc := gemmCase{transA: tA, transB: tB, m: s[0], n: s[1], k: s[2], alpha: 1, beta: 0}
+				switch (i + boolInt(tA) + 2*boolInt(tB)) % 4 {
+				case 1:
+					tc.alpha, tc.beta = 1.5, 0.25
+				case 2:
+					tc.alpha, tc.beta = -0.75, 1
+				case 3:
+					tc.alpha, tc.beta = 0.5, 0
+					tc.padA, tc.padB, tc.padC = 3, 5, 2
+				}
+				if i%3 == 0 {
+					tc.padA, tc.padB, tc.padC = 1, 2, 7
+				}
+				cs = append(cs, tc)
+			}
+		}
+	}
+	return cs
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// TestSgemmImpls checks every implementation this CPU can run (pure Go and
+// each assembly kernel) against the reference, on one and two threads.
+func TestSgemmImpls(t *testing.T) {
+	defer SetThreads(0)
+	for _, g := range gemmImpls() {
+		for _, th := range []int{1, 2} {
+			t.Run(fmt.Sprintf("%s/threads=%d", g.name, th), func(t *testing.T) {
+				SetThreads(th)
+				for _, tc := range gemmCases() {
+					runGemmCase(t, tc, func(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+						checkGemm(transA, transB, m, n, k, len(a), lda, len(b), ldb, len(c), ldc)
+						if m == 0 || n == 0 {
+							return
+						}
+						sgemmWith(g, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+					})
+				}
+			})
+		}
+	}
+}
+
+// TestSgemmBlockEdges uses tiny cache blocks so that every path through the
+// blocking (several kc slices with beta applied once, several nc panels,
+// several mc blocks, row and column splits) runs on small matrices.
+func TestSgemmBlockEdges(t *testing.T) {
+	defer SetThreads(0)
+	for _, g0 := range gemmImpls() {
+		g := *g0
+		g.kc, g.mc, g.nc = 5, 2*g.mr, 2*g.nr
+		for _, th := range []int{1, 2} {
+			SetThreads(th)
+			for _, tc := range []gemmCase{
+				{m: 3*g.mr + 1, n: 5*g.nr + 3, k: 23, alpha: 1.25, beta: 0.5},
+				{transA: true, transB: true, m: 4*g.mr - 1, n: 2*g.nr + 1, k: 11, alpha: 1, beta: 0},
+				{transB: true, m: 1, n: 7*g.nr + 5, k: 17, alpha: -2, beta: 1, padC: 3},
+				{transA: true, m: 9*g.mr + 2, n: 1, k: 16, alpha: 1, beta: 0, padA: 4},
+			} {
+				// Large enough to take the parallel path.
+				for tc.m*tc.n*tc.k < parallelMinWork {
+					tc.k += 97
+				}
+				t.Run(fmt.Sprintf("%s/threads=%d/%v", g.name, th, tc), func(t *testing.T) {
+					runGemmCase(t, tc, func(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+						sgemmWith(&g, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+					})
+				})
+			}
+		}
+	}
+}
+
+// TestSgemmLarge runs the public entry point once on a 1000-cube, which
+// takes every blocking path with the production block sizes.
+func TestSgemmLarge(t *testing.T) {
+	runGemmCase(t, gemmCase{m: 1000, n: 1000, k: 1000, alpha: 1, beta: 0}, Sgemm)
+}
+
+func TestSgemmDegenerate(t *testing.T) {
+	nan := float32(math.NaN())
+	// k == 0: C = beta·C, and beta == 0 clears NaNs.
+	c := []float32{nan, 2, 3, 4}
+	Sgemm(false, false, 2, 2, 0, 1, nil, 0, nil, 2, 0, c, 2)
+	for i, v := range c {
+		if v != 0 {
+			t.Fatalf("k=0, beta=0: c[%d] = %g, want 0", i, v)
+		}
+	}
+	c = []float32{1, 2, 3, 4}
+	Sgemm(false, false, 2, 2, 0, 1, nil, 0, nil, 2, 0.5, c, 2)
+	if c[3] != 2 {
+		t.Fatalf("k=0, beta=0.5: c[3] = %g, want 2", c[3])
+	}
+	// alpha == 0: A and B are not used in the result, even with NaNs.
+	a := []float32{nan, nan}
+	c = []float32{1, 2}
+	Sgemm(false, false, 1, 2, 1, 0, a, 1, a, 2, 2, c, 2)
+	if c[0] != 2 || c[1] != 4 {
+		t.Fatalf("alpha=0: c = %v, want [2 4]", c)
+	}
+	// m == 0 or n == 0 is a no-op.
+	Sgemm(false, false, 0, 5, 5, 1, nil, 5, make([]float32, 25), 5, 0, nil, 5)
+}
+
+func TestSgemmPanicsOnShortSlices(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		f    func()
+	}{
+		{"short a", func() { Sgemm(false, false, 2, 2, 2, 1, make([]float32, 3), 2, make([]float32, 4), 2, 0, make([]float32, 4), 2) }},
+		{"short b transposed", func() { Sgemm(false, true, 2, 3, 2, 1, make([]float32, 4), 2, make([]float32, 5), 2, 0, make([]float32, 6), 3) }},
+		{"small ldc", func() { Sgemm(false, false, 2, 2, 2, 1, make([]float32, 4), 2, make([]float32, 4), 2, 0, make([]float32, 4), 1) }},
+		{"negative", func() { Sgemm(false, false, -1, 2, 2, 1, nil, 2, nil, 2, 0, nil, 2) }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			defer func() {
+				if recover() == nil {
+					t.Fatal("no panic")
+				}
+			}()
+			tc.f()
+		})
+	}
+}
+
+func BenchmarkSgemm(b *testing.B) {
+	for _, g := range gemmImpls() {
+		for _, th := range []int{1, 2} {
+			for _, n := range []int{128, 256, 512, 1024, 2048} {
+				b.Run(fmt.Sprintf("%s/threads=%d/n=%d", g.name, th, n), func(b *testing.B) {
+					SetThreads(th)
+					defer SetThreads(0)
+					r := rand.New(rand.NewPCG(1, 2))
+					x, y, z := randSlice(r, n*n), randSlice(r, n*n), make([]float32, n*n)
+					b.ResetTimer()
+					for b.Loop() {
+						sgemmWith(g, false, false, n, n, n, 1, x, n, y, n, 0, z, n)
+					}
+					b.ReportMetric(2*float64(n)*float64(n)*float64(n)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOPS")
+				})
+			}
+		}
+	}
+}
