@@ -133,10 +133,10 @@ func adamUpdate(data, grad []float32, s *adamState, lr, beta1, beta2, eps, wd fl
 		vmax := s.vmax[:n]
 		for i, g := range grad {
 			if w != 0 {
-				g += w * data[i]
+				g = fma32(w, data[i], g)
 			}
-			mi := float32(m[i]*b1) + a1*g
-			vi := float32(v[i]*b2) + float32(a2*g)*g
+			mi := fma32(a1, g, float32(m[i]*b1))
+			vi := fma32(float32(a2*g), g, float32(v[i]*b2))
 			m[i], v[i] = mi, vi
 			if vi > vmax[i] {
 				vmax[i] = vi
@@ -159,3 +159,12 @@ func adamUpdate(data, grad []float32, s *adamState, lr, beta1, beta2, eps, wd fl
 }
 
 func sqrt32(x float32) float32 { return float32(math.Sqrt(float64(x))) }
+
+// fma32 returns a·b + c rounded once to float32 (up to a double rounding
+// through float64 in rare halfway cases): PyTorch's CPU kernels compute
+// add(alpha=) and addcmul with fused multiply-adds, and matching them keeps
+// golem within a few ulps of torch over many steps. The float32 product is
+// exact in float64.
+func fma32(a, b, c float32) float32 {
+	return float32(float64(a)*float64(b) + float64(c))
+}

@@ -71,15 +71,15 @@ func (o *RMSProp) Step(params []*Param) {
 		data, grad, sq := p.Data, p.Grad[:n], s.sq[:n]
 		for i, g := range grad {
 			if w != 0 {
-				g += w * data[i]
+				g = fma32(w, data[i], g)
 			}
-			sqi := float32(sq[i]*al) + float32(a1*g)*g
+			sqi := fma32(float32(a1*g), g, float32(sq[i]*al))
 			sq[i] = sqi
 			var avg float32
 			if o.Centered {
-				ga := float32(s.gavg[i]*al) + a1*g
+				ga := fma32(a1, g, float32(s.gavg[i]*al))
 				s.gavg[i] = ga
-				avg = sqrt32(sqi + float32(-ga)*ga)
+				avg = sqrt32(fma32(-ga, ga, sqi))
 			} else {
 				avg = sqrt32(sqi)
 			}
@@ -87,7 +87,7 @@ func (o *RMSProp) Step(params []*Param) {
 			if mom > 0 {
 				b := float32(s.buf[i]*mom) + g/avg
 				s.buf[i] = b
-				data[i] += lr * b
+				data[i] = fma32(lr, b, data[i])
 			} else {
 				data[i] += float32(lr*g) / avg
 			}
@@ -157,9 +157,9 @@ func (o *Adagrad) Step(params []*Param) {
 		data, grad, sum := p.Data, p.Grad[:n], s.sum[:n]
 		for i, g := range grad {
 			if w != 0 {
-				g += w * data[i]
+				g = fma32(w, data[i], g)
 			}
-			si := sum[i] + g*g
+			si := fma32(g, g, sum[i])
 			sum[i] = si
 			data[i] += float32(clr*g) / (sqrt32(si) + e)
 		}

@@ -44,9 +44,9 @@ func (o *SGD) Step(params []*Param) {
 		if o.Momentum == 0 {
 			for i, g := range grad {
 				if wd != 0 {
-					g += wd * data[i]
+					g = fma32(wd, data[i], g)
 				}
-				data[i] += lr * g
+				data[i] = fma32(lr, g, data[i])
 			}
 			continue
 		}
@@ -59,21 +59,21 @@ func (o *SGD) Step(params []*Param) {
 		buf = buf[:len(data)]
 		for i, g := range grad {
 			if wd != 0 {
-				g += wd * data[i]
+				g = fma32(wd, data[i], g)
 			}
 			var b float32
 			if first {
 				b = g
 			} else {
-				b = float32(buf[i]*mom) + damp*g
+				b = fma32(damp, g, float32(buf[i]*mom))
 			}
 			buf[i] = b
 			if o.Nesterov {
-				g += mom * b
+				g = fma32(mom, b, g)
 			} else {
 				g = b
 			}
-			data[i] += lr * g
+			data[i] = fma32(lr, g, data[i])
 		}
 	}
 }

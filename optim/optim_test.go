@@ -1,0 +1,331 @@
+package optim
+
+import (
+	"encoding/json"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// relTol is the tolerance against torch: |got-want| <= relTol·|want| + absTol.
+const (
+	relTol = 1e-6
+	absTol = 1e-8
+)
+
+type pair struct{ W, B []float32 }
+
+type torchFixtures struct {
+	Init       pair
+	Grads      []pair
+	Optimizers []struct {
+		Name, Kind string
+		Hparams    map[string]any
+		Steps      []pair
+	}
+	Clip []struct {
+		MaxNorm float64 `json:"max_norm"`
+		In      pair
+		Total   float64
+		Out     pair
+	}
+	StepLR struct {
+		Initial  float64
+		StepSize int `json:"step_size"`
+		Gamma    float64
+		LRs      []float64
+	}
+}
+
+func loadTorch(t *testing.T) *torchFixtures {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("testdata", "torch_fixtures.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var f torchFixtures
+	if err := json.Unmarshal(b, &f); err != nil {
+		t.Fatal(err)
+	}
+	if len(f.Optimizers) == 0 || len(f.Grads) == 0 {
+		t.Fatal("empty fixture")
+	}
+	return &f
+}
+
+func hp(h map[string]any, key string, def float64) float64 {
+	if v, ok := h[key]; ok {
+		switch v := v.(type) {
+		case float64:
+			return v
+		case bool:
+			if v {
+				return 1
+			}
+			return 0
+		}
+	}
+	return def
+}
+
+// build makes the golem optimizer for a fixture case from its hyper-parameters.
+func build(t *testing.T, kind string, h map[string]any) Optimizer {
+	lr := hp(h, "lr", 0)
+	switch kind {
+	case "SGD":
+		o := NewSGD(lr)
+		o.Momentum, o.Dampening, o.WeightDecay = hp(h, "momentum", 0), hp(h, "dampening", 0), hp(h, "weight_decay", 0)
+		o.Nesterov = hp(h, "nesterov", 0) == 1
+		return o
+	case "Adam", "AdamW":
+		b1, b2 := 0.9, 0.999
+		if v, ok := h["betas"].([]any); ok {
+			b1, b2 = v[0].(float64), v[1].(float64)
+		}
+		if kind == "Adam" {
+			o := NewAdam(lr)
+			o.Beta1, o.Beta2, o.Eps, o.WeightDecay = b1, b2, hp(h, "eps", 1e-8), hp(h, "weight_decay", 0)
+			o.AMSGrad = hp(h, "amsgrad", 0) == 1
+			return o
+		}
+		o := NewAdamW(lr)
+		o.Beta1, o.Beta2, o.Eps, o.WeightDecay = b1, b2, hp(h, "eps", 1e-8), hp(h, "weight_decay", 0.01)
+		o.AMSGrad = hp(h, "amsgrad", 0) == 1
+		return o
+	case "RMSprop":
+		o := NewRMSProp(lr)
+		o.Alpha, o.Eps = hp(h, "alpha", 0.99), hp(h, "eps", 1e-8)
+		o.Momentum, o.WeightDecay = hp(h, "momentum", 0), hp(h, "weight_decay", 0)
+		o.Centered = hp(h, "centered", 0) == 1
+		return o
+	case "Adagrad":
+		o := NewAdagrad(lr)
+		o.LRDecay, o.WeightDecay = hp(h, "lr_decay", 0), hp(h, "weight_decay", 0)
+		o.InitialAccumulator, o.Eps = hp(h, "initial_accumulator_value", 0), hp(h, "eps", 1e-10)
+		return o
+	}
+	t.Fatalf("unknown optimizer kind %q", kind)
+	return nil
+}
+
+func closeTo(got, want float32) bool {
+	return math.Abs(float64(got)-float64(want)) <= relTol*math.Abs(float64(want))+absTol
+}
+
+func TestMatchesTorch(t *testing.T) {
+	f := loadTorch(t)
+	for _, c := range f.Optimizers {
+		t.Run(c.Name, func(t *testing.T) {
+			opt := build(t, c.Kind, c.Hparams)
+			w := &Param{Name: "w", Data: append([]float32(nil), f.Init.W...), Grad: make([]float32, len(f.Init.W)), Decay: true}
+			b := &Param{Name: "b", Data: append([]float32(nil), f.Init.B...), Grad: make([]float32, len(f.Init.B))}
+			params := []*Param{w, b}
+			var worst float64
+			defer func() { t.Logf("largest relative difference from torch over %d steps: %.2g", len(c.Steps), worst) }()
+			for s, want := range c.Steps {
+				copy(w.Grad, f.Grads[s].W)
+				copy(b.Grad, f.Grads[s].B)
+				opt.Step(params)
+				for _, pw := range []struct {
+					p    *Param
+					want []float32
+				}{{w, want.W}, {b, want.B}} {
+					for i, v := range pw.p.Data {
+						if pw.want[i] != 0 {
+							worst = max(worst, math.Abs(float64(v-pw.want[i]))/math.Abs(float64(pw.want[i])))
+						}
+						if !closeTo(v, pw.want[i]) {
+							t.Fatalf("step %d: %s[%d] = %.9g, torch %.9g (rel err %.2g)", s+1, pw.p.Name, i, v, pw.want[i],
+								math.Abs(float64(v-pw.want[i]))/math.Abs(float64(pw.want[i])))
+						}
+					}
+				}
+			}
+		})
+	}
+}
+
+func TestClipGradNormMatchesTorch(t *testing.T) {
+	for _, c := range loadTorch(t).Clip {
+		w := &Param{Name: "w", Data: make([]float32, len(c.In.W)), Grad: append([]float32(nil), c.In.W...)}
+		b := &Param{Name: "b", Data: make([]float32, len(c.In.B)), Grad: append([]float32(nil), c.In.B...)}
+		total := ClipGradNorm([]*Param{w, b}, c.MaxNorm)
+		if math.Abs(total-c.Total) > 1e-6*c.Total {
+			t.Errorf("max %g: total %.9g, torch %.9g", c.MaxNorm, total, c.Total)
+		}
+		if g := GradNorm([]*Param{w, b}); c.MaxNorm < c.Total && math.Abs(g-c.MaxNorm) > 1e-5*c.MaxNorm {
+			t.Errorf("max %g: norm after clipping %g", c.MaxNorm, g)
+		}
+		for i := range w.Grad {
+			if !closeTo(w.Grad[i], c.Out.W[i]) {
+				t.Errorf("max %g: w.grad[%d] = %g, torch %g", c.MaxNorm, i, w.Grad[i], c.Out.W[i])
+			}
+		}
+		for i := range b.Grad {
+			if !closeTo(b.Grad[i], c.Out.B[i]) {
+				t.Errorf("max %g: b.grad[%d] = %g, torch %g", c.MaxNorm, i, b.Grad[i], c.Out.B[i])
+			}
+		}
+	}
+}
+
+func TestSchedules(t *testing.T) {
+	f := loadTorch(t)
+	sd := StepDecay{Initial: f.StepLR.Initial, StepSize: f.StepLR.StepSize, Gamma: f.StepLR.Gamma}
+	for i, want := range f.StepLR.LRs {
+		if got := sd.LR(i); math.Abs(got-want) > 1e-12 {
+			t.Errorf("StepDecay.LR(%d) = %g, torch StepLR %g", i, got, want)
+		}
+	}
+	if got := Constant(3e-4).LR(1000); got != 3e-4 {
+		t.Errorf("Constant = %g", got)
+	}
+	// Keras ExponentialDecay(0.1, decay_steps=10, decay_rate=0.5).
+	ed := ExponentialDecay{Initial: 0.1, DecaySteps: 10, Rate: 0.5}
+	for step, want := range map[int]float64{0: 0.1, 5: 0.1 * math.Sqrt(0.5), 10: 0.05, 25: 0.1 * math.Pow(0.5, 2.5)} {
+		if got := ed.LR(step); math.Abs(got-want) > 1e-15 {
+			t.Errorf("ExponentialDecay.LR(%d) = %g, want %g", step, got, want)
+		}
+	}
+	ed.Staircase = true
+	for step, want := range map[int]float64{0: 0.1, 9: 0.1, 10: 0.05, 25: 0.025} {
+		if got := ed.LR(step); math.Abs(got-want) > 1e-15 {
+			t.Errorf("staircase ExponentialDecay.LR(%d) = %g, want %g", step, got, want)
+		}
+	}
+	// nanoGPT: learning_rate=6e-4, min_lr=6e-5, warmup_iters=2000, lr_decay_iters=600000.
+	cw := CosineWithWarmup{Max: 6e-4, Min: 6e-5, Warmup: 2000, Total: 600000}
+	cases := map[int]float64{
+		0:       6e-4 * 1 / 2001,
+		1999:    6e-4 * 2000 / 2001,
+		2000:    6e-4,
+		301000:  6e-5 + 0.5*(6e-4-6e-5),
+		600000:  6e-5,
+		600001:  6e-5,
+		1000000: 6e-5,
+	}
+	for step, want := range cases {
+		if got := cw.LR(step); math.Abs(got-want) > 1e-15 {
+			t.Errorf("CosineWithWarmup.LR(%d) = %.12g, want %.12g", step, got, want)
+		}
+	}
+	// Monotone decay after warmup.
+	prev := math.Inf(1)
+	for s := 2000; s <= 600000; s += 997 {
+		lr := cw.LR(s)
+		if lr > prev {
+			t.Fatalf("CosineWithWarmup rises at %d", s)
+		}
+		prev = lr
+	}
+}
+
+func TestZeroGradAndMismatch(t *testing.T) {
+	p := &Param{Name: "x", Data: []float32{1, 2}, Grad: []float32{3, 4}}
+	ZeroGrad([]*Param{p})
+	if p.Grad[0] != 0 || p.Grad[1] != 0 {
+		t.Errorf("ZeroGrad left %v", p.Grad)
+	}
+	bad := &Param{Name: "bad", Data: []float32{1, 2}, Grad: []float32{1}}
+	for _, opt := range []Optimizer{NewSGD(0.1), NewAdam(0.1), NewAdamW(0.1), NewRMSProp(0.1), NewAdagrad(0.1)} {
+		func() {
+			defer func() {
+				r := recover()
+				if r == nil || !strings.Contains(r.(string), `"bad"`) {
+					t.Errorf("%T: panic %v, want one naming the param", opt, r)
+				}
+			}()
+			opt.Step([]*Param{bad})
+		}()
+	}
+}
+
+// TestConverges checks every optimizer minimizes a quadratic
+// f(x) = Σ (x_i - i)² from zero (behaviour, beyond the torch parity).
+func TestConverges(t *testing.T) {
+	mk := map[string]func() Optimizer{
+		"SGD":      func() Optimizer { o := NewSGD(0.05); o.Momentum = 0.9; return o },
+		"Adam":     func() Optimizer { return NewAdam(0.1) },
+		"AdamW":    func() Optimizer { o := NewAdamW(0.1); o.WeightDecay = 0; return o },
+		"RMSProp":  func() Optimizer { o := NewRMSProp(0.01); o.Centered = true; return o },
+		"Adagrad":  func() Optimizer { return NewAdagrad(0.5) },
+		"Nesterov": func() Optimizer { o := NewSGD(0.05); o.Momentum = 0.9; o.Nesterov = true; return o },
+	}
+	for name, f := range mk {
+		opt := f()
+		p := &Param{Name: "x", Data: make([]float32, 5), Grad: make([]float32, 5)}
+		for it := 0; it < 2000; it++ {
+			for i, v := range p.Data {
+				p.Grad[i] = 2 * (v - float32(i))
+			}
+			opt.Step([]*Param{p})
+		}
+		for i, v := range p.Data {
+			if math.Abs(float64(v)-float64(i)) > 1e-2 {
+				t.Errorf("%s: x[%d] = %g, want %d", name, i, v, i)
+			}
+		}
+	}
+}
+
+func TestLRAccessors(t *testing.T) {
+	for _, opt := range []Optimizer{NewSGD(0.1), NewAdam(0.1), NewAdamW(0.1), NewRMSProp(0.1), NewAdagrad(0.1)} {
+		if opt.LR() != 0.1 {
+			t.Errorf("%T: LR %g", opt, opt.LR())
+		}
+		opt.SetLR(0.25)
+		if opt.LR() != 0.25 {
+			t.Errorf("%T: SetLR then LR %g", opt, opt.LR())
+		}
+	}
+	// Decoupled decay of AdamW uses the current lr and skips params without Decay.
+	o := NewAdamW(0.5)
+	o.WeightDecay = 0.1
+	d := &Param{Data: []float32{2}, Grad: []float32{0}, Decay: true}
+	n := &Param{Data: []float32{2}, Grad: []float32{0}}
+	o.Step([]*Param{d, n})
+	if d.Data[0] != 2*(1-0.05) || n.Data[0] != 2 {
+		t.Errorf("AdamW decay: decayed %g (want 1.9), undecayed %g (want 2)", d.Data[0], n.Data[0])
+	}
+}
+
+func TestStepAllocatesNothing(t *testing.T) {
+	const n = 1000
+	params := []*Param{
+		{Name: "w", Data: make([]float32, n), Grad: make([]float32, n), Decay: true},
+		{Name: "b", Data: make([]float32, 10), Grad: make([]float32, 10)},
+	}
+	for _, p := range params {
+		for i := range p.Grad {
+			p.Grad[i] = float32(i%7) - 3
+		}
+	}
+	sgd := NewSGD(0.1)
+	sgd.Momentum, sgd.WeightDecay = 0.9, 0.01
+	rms := NewRMSProp(0.01)
+	rms.Centered, rms.Momentum = true, 0.5
+	ams := NewAdam(0.01)
+	ams.AMSGrad = true
+	for _, opt := range []Optimizer{sgd, NewAdam(0.01), ams, NewAdamW(0.01), rms, NewAdagrad(0.01)} {
+		opt.Step(params) // state is allocated on the first step
+		if a := testing.AllocsPerRun(20, func() { opt.Step(params); ClipGradNorm(params, 1) }); a != 0 {
+			t.Errorf("%T: %v allocations per step", opt, a)
+		}
+	}
+}
+
+func BenchmarkAdamW(b *testing.B) {
+	const n = 1 << 20
+	p := &Param{Name: "w", Data: make([]float32, n), Grad: make([]float32, n), Decay: true}
+	for i := range p.Grad {
+		p.Grad[i] = float32(i%13) * 0.01
+	}
+	opt := NewAdamW(1e-3)
+	params := []*Param{p}
+	b.SetBytes(4 * n * 4) // data, grad, m, v
+	for b.Loop() {
+		opt.Step(params)
+	}
+}
