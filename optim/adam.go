@@ -34,6 +34,7 @@ type Adam struct {
 	AMSGrad     bool // use the running maximum of v, as torch's amsgrad=True
 
 	state map[*Param]*adamState
+	job   adamJob
 }
 
 // NewAdam returns Adam with PyTorch's defaults and learning rate lr
@@ -65,7 +66,7 @@ func (o *Adam) Step(params []*Param) {
 		if p.Decay {
 			wd = o.WeightDecay
 		}
-		adamUpdate(p.Data, p.Grad, s, o.Lr, o.Beta1, o.Beta2, o.Eps, wd, o.AMSGrad)
+		o.job.run(p.Data, p.Grad, s, o.Lr, o.Beta1, o.Beta2, o.Eps, wd, o.AMSGrad)
 	}
 }
 
@@ -82,6 +83,7 @@ type AdamW struct {
 	AMSGrad     bool
 
 	state map[*Param]*adamState
+	job   adamJob
 }
 
 // NewAdamW returns AdamW with PyTorch's defaults and learning rate lr.
@@ -108,50 +110,93 @@ func (o *AdamW) Step(params []*Param) {
 			o.state[p] = s
 		}
 		s.step++
+		o.job.decay = 1
 		if p.Decay && o.WeightDecay != 0 {
-			scale(p.Data, float32(1-o.Lr*o.WeightDecay))
+			o.job.decay = float32(1 - o.Lr*o.WeightDecay)
 		}
-		adamUpdate(p.Data, p.Grad, s, o.Lr, o.Beta1, o.Beta2, o.Eps, 0, o.AMSGrad)
+		o.job.run(p.Data, p.Grad, s, o.Lr, o.Beta1, o.Beta2, o.Eps, 0, o.AMSGrad)
+		o.job.decay = 0
 	}
 }
 
-// adamUpdate is torch's _single_tensor_adam for one tensor, in float32
-// with the same operation order; the scalars are computed in float64 as
-// Python does.
-func adamUpdate(data, grad []float32, s *adamState, lr, beta1, beta2, eps, wd float64, amsgrad bool) {
+// adamJob is torch's _single_tensor_adam(w) for one tensor, in float32
+// with the same operation order (and fused multiply-adds where torch's
+// kernels use them); the scalars are computed in float64 as Python does.
+// It lives in the optimizer so that handing its chunks to the worker pool
+// allocates no closure.
+type adamJob struct {
+	data, grad, m, v, vmax []float32
+	stepSize, bc2s         float32
+	b1, a1, b2, a2, e, w   float32
+	decay                  float32 // AdamW's 1 - lr·wd; 0 for Adam
+	fn                     func(lo, hi int)
+}
+
+func (j *adamJob) run(data, grad []float32, s *adamState, lr, beta1, beta2, eps, wd float64, amsgrad bool) {
 	t := float64(s.step)
 	bc1 := 1 - math.Pow(beta1, t)
 	bc2 := 1 - math.Pow(beta2, t)
-	stepSize := float32(-(lr / bc1))
-	bc2s := float32(math.Sqrt(bc2))
-	b1, a1 := float32(beta1), float32(1-beta1)
-	b2, a2 := float32(beta2), float32(1-beta2)
-	e, w := float32(eps), float32(wd)
 	n := len(data)
-	grad, m, v := grad[:n], s.m[:n], s.v[:n]
+	j.data, j.grad, j.m, j.v = data, grad[:n], s.m[:n], s.v[:n]
+	j.vmax = nil
 	if amsgrad {
-		vmax := s.vmax[:n]
+		j.vmax = s.vmax[:n]
+	}
+	j.stepSize = float32(-(lr / bc1))
+	j.bc2s = float32(math.Sqrt(bc2))
+	j.b1, j.a1 = float32(beta1), float32(1-beta1)
+	j.b2, j.a2 = float32(beta2), float32(1-beta2)
+	j.e, j.w = float32(eps), float32(wd)
+	if j.fn == nil {
+		j.fn = j.chunk
+	}
+	parallel(n, j.fn)
+	j.data, j.grad, j.m, j.v, j.vmax = nil, nil, nil, nil, nil
+}
+
+func (j *adamJob) chunk(lo, hi int) {
+	data, grad, m, v := j.data[lo:hi], j.grad[lo:hi], j.m[lo:hi], j.v[lo:hi]
+	grad, m, v = grad[:len(data)], m[:len(data)], v[:len(data)]
+	stepSize, bc2s, b1, a1, b2, a2, e, w := j.stepSize, j.bc2s, j.b1, j.a1, j.b2, j.a2, j.e, j.w
+	if j.decay != 0 && j.decay != 1 {
+		for i := range data {
+			data[i] *= j.decay
+		}
+	}
+	if w != 0 {
+		// L2 (Adam's weight_decay): g = grad + w·p.
 		for i, g := range grad {
-			if w != 0 {
-				g = fma32(w, data[i], g)
-			}
+			g = fma32(w, data[i], g)
 			mi := fma32(a1, g, float32(m[i]*b1))
 			vi := fma32(float32(a2*g), g, float32(v[i]*b2))
 			m[i], v[i] = mi, vi
-			if vi > vmax[i] {
-				vmax[i] = vi
+			if j.vmax != nil {
+				vm := &j.vmax[lo+i]
+				*vm = max(*vm, vi)
+				vi = *vm
 			}
-			den := float32(sqrt32(vmax[i])/bc2s) + e
+			den := float32(sqrt32(vi)/bc2s) + e
+			data[i] += float32(stepSize*mi) / den
+		}
+		return
+	}
+	if j.vmax != nil {
+		vmax := j.vmax[lo:hi]
+		vmax = vmax[:len(data)]
+		for i, g := range grad {
+			mi := fma32(a1, g, float32(m[i]*b1))
+			vi := fma32(float32(a2*g), g, float32(v[i]*b2))
+			m[i], v[i] = mi, vi
+			vm := max(vmax[i], vi)
+			vmax[i] = vm
+			den := float32(sqrt32(vm)/bc2s) + e
 			data[i] += float32(stepSize*mi) / den
 		}
 		return
 	}
 	for i, g := range grad {
-		if w != 0 {
-			g += w * data[i]
-		}
-		mi := float32(m[i]*b1) + a1*g
-		vi := float32(v[i]*b2) + float32(a2*g)*g
+		mi := fma32(a1, g, float32(m[i]*b1))
+		vi := fma32(float32(a2*g), g, float32(v[i]*b2))
 		m[i], v[i] = mi, vi
 		den := float32(sqrt32(vi)/bc2s) + e
 		data[i] += float32(stepSize*mi) / den

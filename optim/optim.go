@@ -3,6 +3,8 @@ package optim
 import (
 	"fmt"
 	"math"
+
+	"github.com/golemml/golem/internal/kernels"
 )
 
 // Param is one trainable parameter: its values and its gradient, both flat.
@@ -104,3 +106,15 @@ var (
 	_ Schedule = ExponentialDecay{}
 	_ Schedule = CosineWithWarmup{}
 )
+
+// parallelMin is the parameter size from which an update is split across
+// the kernels worker pool; smaller ones run on the calling goroutine.
+const parallelMin = 1 << 15
+
+func parallel(n int, fn func(lo, hi int)) {
+	if n < parallelMin {
+		fn(0, n)
+		return
+	}
+	kernels.ParallelFor(n, fn)
+}

@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/golemml/golem/internal/kernels"
 )
 
 // relTol is the tolerance against torch: |got-want| <= relTol·|want| + absTol.
@@ -327,5 +329,66 @@ func BenchmarkAdamW(b *testing.B) {
 	b.SetBytes(4 * n * 4) // data, grad, m, v
 	for b.Loop() {
 		opt.Step(params)
+	}
+}
+
+// TestParallelMatchesSerial steps one large param (split across the worker
+// pool) and the same values as small params (run inline): every update is
+// element-wise, so the results must be identical.
+func TestParallelMatchesSerial(t *testing.T) {
+	const n = 3*parallelMin + 17
+	mk := map[string]func() Optimizer{
+		"SGD":     func() Optimizer { o := NewSGD(0.1); o.Momentum, o.Nesterov, o.WeightDecay = 0.9, true, 0.01; return o },
+		"Adam":    func() Optimizer { o := NewAdam(0.01); o.WeightDecay = 0.1; return o },
+		"AMSGrad": func() Optimizer { o := NewAdam(0.01); o.AMSGrad = true; return o },
+		"AdamW":   func() Optimizer { return NewAdamW(0.01) },
+		"RMSProp": func() Optimizer { o := NewRMSProp(0.01); o.Centered, o.Momentum, o.WeightDecay = true, 0.9, 0.1; return o },
+		"Adagrad": func() Optimizer { o := NewAdagrad(0.1); o.WeightDecay = 0.1; return o },
+	}
+	for name, f := range mk {
+		big := &Param{Name: "big", Data: make([]float32, n), Grad: make([]float32, n), Decay: true}
+		for i := range big.Data {
+			big.Data[i] = float32(i%101)/50 - 1
+		}
+		var small []*Param
+		for lo := 0; lo < n; lo += parallelMin / 2 {
+			hi := min(n, lo+parallelMin/2)
+			small = append(small, &Param{Data: append([]float32(nil), big.Data[lo:hi]...), Grad: make([]float32, hi-lo), Decay: true})
+		}
+		o1, o2 := f(), f()
+		for step := 0; step < 3; step++ {
+			for i := range big.Grad {
+				big.Grad[i] = float32((i*7+step*13)%29)/10 - 1.4
+			}
+			for k, p := range small {
+				copy(p.Grad, big.Grad[k*parallelMin/2:])
+			}
+			o1.Step([]*Param{big})
+			o2.Step(small)
+		}
+		for k, p := range small {
+			for i, v := range p.Data {
+				if w := big.Data[k*parallelMin/2+i]; w != v {
+					t.Fatalf("%s: element %d: parallel %g, serial %g", name, k*parallelMin/2+i, w, v)
+				}
+			}
+		}
+	}
+}
+
+// TestLargeStepAllocs: a param big enough to be split across the worker
+// pool costs at most the pool's own hand-off (its WaitGroup, one small
+// allocation per call); the optimizer adds none.
+func TestLargeStepAllocs(t *testing.T) {
+	defer kernels.SetThreads(0)
+	kernels.SetThreads(2)
+	p := []*Param{{Name: "w", Data: make([]float32, 4*parallelMin), Grad: make([]float32, 4*parallelMin), Decay: true}}
+	sgd := NewSGD(0.1)
+	sgd.Momentum = 0.9
+	for _, opt := range []Optimizer{NewAdamW(1e-3), NewAdam(1e-3), sgd, NewRMSProp(1e-3), NewAdagrad(1e-3)} {
+		opt.Step(p)
+		if a := testing.AllocsPerRun(10, func() { opt.Step(p) }); a > 1 {
+			t.Errorf("%T: %v allocations per step of one %d-value param", opt, a, len(p[0].Data))
+		}
 	}
 }

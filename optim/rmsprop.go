@@ -20,10 +20,17 @@ type RMSProp struct {
 	Centered    bool
 
 	state map[*Param]*rmsState
+	job   rmsJob
 }
 
 type rmsState struct {
 	sq, gavg, buf []float32
+}
+
+type rmsJob struct {
+	data, grad, sq, gavg, buf []float32
+	lr, al, a1, e, mom, w     float32
+	fn                        func(lo, hi int)
 }
 
 // NewRMSProp returns RMSProp with PyTorch's defaults (Alpha 0.99, Eps 1e-8,
@@ -41,21 +48,18 @@ func (o *RMSProp) Step(params []*Param) {
 	if o.state == nil {
 		o.state = make(map[*Param]*rmsState)
 	}
-	lr := float32(-o.Lr)
-	al, a1 := float32(o.Alpha), float32(1-o.Alpha)
-	e, mom := float32(o.Eps), float32(o.Momentum)
+	j := &o.job
+	if j.fn == nil {
+		j.fn = j.chunk
+	}
+	j.lr, j.al, j.a1 = float32(-o.Lr), float32(o.Alpha), float32(1-o.Alpha)
+	j.e, j.mom = float32(o.Eps), float32(o.Momentum)
 	for _, p := range params {
 		check("RMSProp", p)
 		n := len(p.Data)
 		s := o.state[p]
 		if s == nil {
 			s = &rmsState{sq: make([]float32, n)}
-			if o.Centered {
-				s.gavg = make([]float32, n)
-			}
-			if o.Momentum > 0 {
-				s.buf = make([]float32, n)
-			}
 			o.state[p] = s
 		}
 		if o.Centered && len(s.gavg) != n {
@@ -64,33 +68,56 @@ func (o *RMSProp) Step(params []*Param) {
 		if o.Momentum > 0 && len(s.buf) != n {
 			s.buf = make([]float32, n)
 		}
-		w := float32(0)
+		j.w = 0
 		if p.Decay {
-			w = float32(o.WeightDecay)
+			j.w = float32(o.WeightDecay)
 		}
-		data, grad, sq := p.Data, p.Grad[:n], s.sq[:n]
-		for i, g := range grad {
-			if w != 0 {
-				g = fma32(w, data[i], g)
-			}
-			sqi := fma32(float32(a1*g), g, float32(sq[i]*al))
-			sq[i] = sqi
-			var avg float32
-			if o.Centered {
-				ga := fma32(a1, g, float32(s.gavg[i]*al))
-				s.gavg[i] = ga
-				avg = sqrt32(fma32(-ga, ga, sqi))
-			} else {
-				avg = sqrt32(sqi)
-			}
-			avg += e
-			if mom > 0 {
-				b := float32(s.buf[i]*mom) + g/avg
-				s.buf[i] = b
-				data[i] = fma32(lr, b, data[i])
-			} else {
-				data[i] += float32(lr*g) / avg
-			}
+		j.data, j.grad, j.sq, j.gavg, j.buf = p.Data, p.Grad[:n], s.sq[:n], nil, nil
+		if o.Centered {
+			j.gavg = s.gavg
+		}
+		if o.Momentum > 0 {
+			j.buf = s.buf
+		}
+		parallel(n, j.fn)
+	}
+	j.data, j.grad, j.sq, j.gavg, j.buf = nil, nil, nil, nil, nil
+}
+
+func (j *rmsJob) chunk(lo, hi int) {
+	data, grad, sq := j.data[lo:hi], j.grad[lo:hi], j.sq[lo:hi]
+	grad, sq = grad[:len(data)], sq[:len(data)]
+	var gavg, buf []float32
+	if j.gavg != nil {
+		gavg = j.gavg[lo:hi]
+		gavg = gavg[:len(data)]
+	}
+	if j.buf != nil {
+		buf = j.buf[lo:hi]
+		buf = buf[:len(data)]
+	}
+	lr, al, a1, e, mom, w := j.lr, j.al, j.a1, j.e, j.mom, j.w
+	for i, g := range grad {
+		if w != 0 {
+			g = fma32(w, data[i], g)
+		}
+		sqi := fma32(float32(a1*g), g, float32(sq[i]*al))
+		sq[i] = sqi
+		var avg float32
+		if gavg != nil {
+			ga := fma32(a1, g, float32(gavg[i]*al))
+			gavg[i] = ga
+			avg = sqrt32(fma32(-ga, ga, sqi))
+		} else {
+			avg = sqrt32(sqi)
+		}
+		avg += e
+		if buf != nil {
+			b := float32(buf[i]*mom) + g/avg
+			buf[i] = b
+			data[i] = fma32(lr, b, data[i])
+		} else {
+			data[i] += float32(lr*g) / avg
 		}
 	}
 }
@@ -111,11 +138,18 @@ type Adagrad struct {
 	Eps                float64
 
 	state map[*Param]*adagradState
+	job   adagradJob
 }
 
 type adagradState struct {
 	step int
 	sum  []float32
+}
+
+type adagradJob struct {
+	data, grad, sum []float32
+	clr, w, e       float32
+	fn              func(lo, hi int)
 }
 
 // NewAdagrad returns Adagrad with PyTorch's defaults and learning rate lr
@@ -133,7 +167,11 @@ func (o *Adagrad) Step(params []*Param) {
 	if o.state == nil {
 		o.state = make(map[*Param]*adagradState)
 	}
-	e := float32(o.Eps)
+	j := &o.job
+	if j.fn == nil {
+		j.fn = j.chunk
+	}
+	j.e = float32(o.Eps)
 	for _, p := range params {
 		check("Adagrad", p)
 		n := len(p.Data)
@@ -149,19 +187,27 @@ func (o *Adagrad) Step(params []*Param) {
 			o.state[p] = s
 		}
 		s.step++
-		clr := float32(-(o.Lr / (1 + float64(s.step-1)*o.LRDecay)))
-		w := float32(0)
+		j.clr = float32(-(o.Lr / (1 + float64(s.step-1)*o.LRDecay)))
+		j.w = 0
 		if p.Decay {
-			w = float32(o.WeightDecay)
+			j.w = float32(o.WeightDecay)
 		}
-		data, grad, sum := p.Data, p.Grad[:n], s.sum[:n]
-		for i, g := range grad {
-			if w != 0 {
-				g = fma32(w, data[i], g)
-			}
-			si := fma32(g, g, sum[i])
-			sum[i] = si
-			data[i] += float32(clr*g) / (sqrt32(si) + e)
+		j.data, j.grad, j.sum = p.Data, p.Grad[:n], s.sum[:n]
+		parallel(n, j.fn)
+	}
+	j.data, j.grad, j.sum = nil, nil, nil
+}
+
+func (j *adagradJob) chunk(lo, hi int) {
+	data, grad, sum := j.data[lo:hi], j.grad[lo:hi], j.sum[lo:hi]
+	grad, sum = grad[:len(data)], sum[:len(data)]
+	clr, w, e := j.clr, j.w, j.e
+	for i, g := range grad {
+		if w != 0 {
+			g = fma32(w, data[i], g)
 		}
+		si := fma32(g, g, sum[i])
+		sum[i] = si
+		data[i] += float32(clr*g) / (sqrt32(si) + e)
 	}
 }

@@ -15,6 +15,15 @@ type SGD struct {
 	WeightDecay float64 // L2 penalty added to the gradient (torch's weight_decay)
 
 	bufs map[*Param][]float32
+	job  sgdJob
+}
+
+type sgdJob struct {
+	data, grad, buf []float32
+	lr, wd, mom     float32
+	damp            float32
+	first, nesterov bool
+	fn              func(lo, hi int)
 }
 
 // NewSGD returns plain SGD (no momentum, no weight decay) with learning rate lr.
@@ -31,49 +40,64 @@ func (o *SGD) Step(params []*Param) {
 	if o.bufs == nil {
 		o.bufs = make(map[*Param][]float32)
 	}
-	lr := float32(-o.Lr)
-	mom := float32(o.Momentum)
-	damp := float32(1 - o.Dampening)
+	j := &o.job
+	if j.fn == nil {
+		j.fn = j.chunk
+	}
+	j.lr, j.mom, j.damp = float32(-o.Lr), float32(o.Momentum), float32(1-o.Dampening)
+	j.nesterov = o.Nesterov
 	for _, p := range params {
 		check("SGD", p)
-		wd := float32(0)
+		j.wd = 0
 		if p.Decay {
-			wd = float32(o.WeightDecay)
+			j.wd = float32(o.WeightDecay)
 		}
-		data, grad := p.Data, p.Grad[:len(p.Data)]
-		if o.Momentum == 0 {
-			for i, g := range grad {
-				if wd != 0 {
-					g = fma32(wd, data[i], g)
-				}
-				data[i] = fma32(lr, g, data[i])
+		n := len(p.Data)
+		j.data, j.grad, j.buf, j.first = p.Data, p.Grad[:n], nil, false
+		if o.Momentum != 0 {
+			buf, ok := o.bufs[p]
+			if !ok {
+				buf = make([]float32, n)
+				o.bufs[p] = buf
 			}
-			continue
+			j.buf, j.first = buf[:n], !ok
 		}
-		buf, ok := o.bufs[p]
-		first := !ok
-		if first {
-			buf = make([]float32, len(data))
-			o.bufs[p] = buf
-		}
-		buf = buf[:len(data)]
+		parallel(n, j.fn)
+	}
+	j.data, j.grad, j.buf = nil, nil, nil
+}
+
+func (j *sgdJob) chunk(lo, hi int) {
+	data, grad := j.data[lo:hi], j.grad[lo:hi]
+	grad = grad[:len(data)]
+	lr, wd, mom, damp := j.lr, j.wd, j.mom, j.damp
+	if j.buf == nil {
 		for i, g := range grad {
 			if wd != 0 {
 				g = fma32(wd, data[i], g)
 			}
-			var b float32
-			if first {
-				b = g
-			} else {
-				b = fma32(damp, g, float32(buf[i]*mom))
-			}
-			buf[i] = b
-			if o.Nesterov {
-				g = fma32(mom, b, g)
-			} else {
-				g = b
-			}
 			data[i] = fma32(lr, g, data[i])
 		}
+		return
+	}
+	buf := j.buf[lo:hi]
+	buf = buf[:len(data)]
+	for i, g := range grad {
+		if wd != 0 {
+			g = fma32(wd, data[i], g)
+		}
+		var b float32
+		if j.first {
+			b = g
+		} else {
+			b = fma32(damp, g, float32(buf[i]*mom))
+		}
+		buf[i] = b
+		if j.nesterov {
+			g = fma32(mom, b, g)
+		} else {
+			g = b
+		}
+		data[i] = fma32(lr, g, data[i])
 	}
 }
