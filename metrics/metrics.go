@@ -213,7 +213,7 @@ func F1(pred, label []float32, threshold float32) float64 {
 // labels (nonzero is positive), as scikit-learn's roc_auc_score: tied scores
 // form one diagonal step of the curve (equivalently, each tied
 // positive/negative pair counts one half). It returns NaN when only one
-// class is present. pred is not modified.
+// class is present or a score is NaN. pred is not modified.
 func AUC(pred, label []float32) float64 {
 	sameLen("AUC", pred, label)
 	idx := make([]int, len(pred))
@@ -225,6 +225,11 @@ func AUC(pred, label []float32) float64 {
 
 func aucSorted(pred, label []float32, idx []int) float64 {
 	sort.Slice(idx, func(a, b int) bool { return pred[idx[a]] > pred[idx[b]] })
+	for _, p := range pred {
+		if p != p {
+			return math.NaN() // scikit-learn rejects NaN scores
+		}
+	}
 	var pos, neg float64
 	for _, l := range label {
 		if l != 0 {
