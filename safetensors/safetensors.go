@@ -53,15 +53,15 @@ func ReadFile(path string) (*File, error) {
 	if err != nil {
 		return nil, fmt.Errorf("safetensors: %w", err)
 	}
-	return read(fh, st.Size(), path)
+	return read(fh, st.Size(), path, true)
 }
 
 // Read reads and validates a safetensors file of size bytes from r.
 func Read(r io.ReaderAt, size int64) (*File, error) {
-	return read(r, size, "safetensors input")
+	return read(r, size, "safetensors input", false)
 }
 
-func read(r io.ReaderAt, size int64, name string) (*File, error) {
+func read(r io.ReaderAt, size int64, name string, trusted bool) (*File, error) {
 	fail := func(format string, args ...any) error {
 		return fmt.Errorf("safetensors: %s: %s", name, fmt.Sprintf(format, args...))
 	}
@@ -69,7 +69,7 @@ func read(r io.ReaderAt, size int64, name string) (*File, error) {
 		return nil, fail("file is %d bytes, shorter than the 8-byte header length", size)
 	}
 	var lenBuf [8]byte
-	if _, err := r.ReadAt(lenBuf[:], 0); err != nil {
+	if k, err := r.ReadAt(lenBuf[:], 0); k != len(lenBuf) {
 		return nil, fail("reading header length: %v", err)
 	}
 	n := binary.LittleEndian.Uint64(lenBuf[:])
@@ -79,24 +79,59 @@ func read(r io.ReaderAt, size int64, name string) (*File, error) {
 	if n > uint64(size-8) {
 		return nil, fail("header length %d exceeds the %d bytes after the length field", n, size-8)
 	}
-	buf := make([]byte, size-8)
-	if len(buf) > 0 {
-		if k, err := r.ReadAt(buf, 8); k != len(buf) {
+	header := make([]byte, n)
+	if n > 0 {
+		if k, err := r.ReadAt(header, 8); k != len(header) {
 			if err == nil {
 				err = io.ErrUnexpectedEOF
 			}
-			return nil, fail("reading %d bytes after the header length: %v", len(buf), err)
+			return nil, fail("reading the %d-byte header: %v", n, err)
 		}
 	}
-	header, data := buf[:n], buf[n:]
-	f := &File{name: name, data: data, tensors: map[string]entry{}}
+	f := &File{name: name, tensors: map[string]entry{}}
 	if err := f.parseHeader(header); err != nil {
 		return nil, fail("%v", err)
 	}
-	if err := f.validate(); err != nil {
+	dataLen := size - 8 - int64(n)
+	if err := f.validate(dataLen); err != nil {
 		return nil, fail("%v", err)
 	}
+	data, err := readData(r, 8+int64(n), dataLen, trusted)
+	if err != nil {
+		return nil, fail("reading the %d-byte tensor buffer: %v", dataLen, err)
+	}
+	f.data = data
 	return f, nil
+}
+
+// readData reads n bytes at off. When the size was not checked against the
+// file (Read's caller gave it), large buffers grow as data arrive, so a
+// wrong size cannot force a huge allocation up front.
+func readData(r io.ReaderAt, off, n int64, trusted bool) ([]byte, error) {
+	const chunk = 16 << 20
+	if trusted || n <= chunk {
+		buf := make([]byte, n)
+		if k, err := r.ReadAt(buf, off); int64(k) != n {
+			if err == nil {
+				err = io.ErrUnexpectedEOF
+			}
+			return nil, err
+		}
+		return buf, nil
+	}
+	buf := make([]byte, 0, chunk)
+	for int64(len(buf)) < n {
+		m := min(n-int64(len(buf)), chunk)
+		start := len(buf)
+		buf = append(buf, make([]byte, m)...)
+		if k, err := r.ReadAt(buf[start:], off+int64(start)); int64(k) != m {
+			if err == nil {
+				err = io.ErrUnexpectedEOF
+			}
+			return nil, err
+		}
+	}
+	return buf, nil
 }
 
 type rawInfo struct {
@@ -200,7 +235,7 @@ func checkInfo(name string, ri rawInfo) (entry, error) {
 }
 
 // validate checks that the tensors tile the byte buffer exactly.
-func (f *File) validate() error {
+func (f *File) validate(dataLen int64) error {
 	names := f.Names()
 	sort.SliceStable(names, func(i, j int) bool {
 		a, b := f.tensors[names[i]], f.tensors[names[j]]
@@ -218,13 +253,13 @@ func (f *File) validate() error {
 			}
 			return fmt.Errorf("tensor %q: data_offsets [%d, %d] leave a gap after byte %d", n, e.begin, e.end, pos)
 		}
-		if e.end > int64(len(f.data)) {
-			return fmt.Errorf("tensor %q: data_offsets [%d, %d] beyond the %d-byte buffer", n, e.begin, e.end, len(f.data))
+		if e.end > dataLen {
+			return fmt.Errorf("tensor %q: data_offsets [%d, %d] beyond the %d-byte buffer", n, e.begin, e.end, dataLen)
 		}
 		pos = e.end
 	}
-	if pos != int64(len(f.data)) {
-		return fmt.Errorf("tensors cover %d bytes but the buffer has %d", pos, len(f.data))
+	if pos != dataLen {
+		return fmt.Errorf("tensors cover %d bytes but the buffer has %d", pos, dataLen)
 	}
 	return nil
 }

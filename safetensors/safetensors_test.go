@@ -259,6 +259,18 @@ func TestReadErrors(t *testing.T) {
 	}
 }
 
+// TestReadLyingSize: Read trusts its caller's size only as far as the data
+// go; a size far beyond the input gives an error, not a huge allocation.
+func TestReadLyingSize(t *testing.T) {
+	const claimed = 1 << 30
+	file := build(`{"w":{"dtype":"F32","shape":[268435456],"data_offsets":[0,1073741824]}}`, make([]byte, 16))
+	hlen := int64(len(file)) - 16
+	_, err := Read(bytes.NewReader(file), hlen+claimed)
+	if err == nil || !strings.Contains(err.Error(), "tensor buffer") {
+		t.Fatalf("err = %v", err)
+	}
+}
+
 func TestReadMissingFile(t *testing.T) {
 	if _, err := ReadFile(filepath.Join(t.TempDir(), "none.safetensors")); err == nil || !strings.Contains(err.Error(), "none.safetensors") {
 		t.Fatalf("err = %v", err)
