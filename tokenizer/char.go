@@ -141,7 +141,7 @@ func ParseChar(name string, data []byte) (*Char, error) {
 	if err := json.Unmarshal(data, &f); err != nil {
 		var se *json.SyntaxError
 		if errors.As(err, &se) {
-			line, col := lineCol(data, se.Offset)
+			line, col := lineCol(data, se.Offset-1) // Offset counts the bad byte
 			return nil, fmt.Errorf("%s:%d:%d: %v", name, line, col, se)
 		}
 		return nil, fmt.Errorf("%s: %v", name, err)

@@ -63,7 +63,7 @@ func parseVocab(name string, data []byte) (map[string]int, error) {
 	if err := json.Unmarshal(data, &raw); err != nil {
 		var se *json.SyntaxError
 		if errors.As(err, &se) {
-			line, col := lineCol(data, se.Offset)
+			line, col := lineCol(data, se.Offset-1) // Offset counts the bad byte
 			return nil, fmt.Errorf("%s:%d:%d: %v", name, line, col, se)
 		}
 		return nil, fmt.Errorf("%s: want a JSON object of token -> id: %v", name, err)
