@@ -82,13 +82,13 @@ func TestCharDeterministicAndSaveLoad(t *testing.T) {
 
 func TestParseCharErrors(t *testing.T) {
 	cases := map[string]string{
-		`{"type":"char","chars":["a","bc"]}`:    `chars[1] is "bc"`,
-		`{"type":"char","chars":["a",""]}`:      `chars[1] is ""`,
-		`{"type":"char","chars":["a","b","a"]}`: `chars[2] repeats "a" of chars[0]`,
-		`{"type":"char","chars":[]}`:            `"chars" is empty`,
-		`{"type":"bpe","chars":["a"]}`:          `"type" is "bpe"`,
+		`{"type":"char","chars":["a","bc"]}`:              `chars[1] is "bc"`,
+		`{"type":"char","chars":["a",""]}`:                `chars[1] is ""`,
+		`{"type":"char","chars":["a","b","a"]}`:           `chars[2] repeats "a" of chars[0]`,
+		`{"type":"char","chars":[]}`:                      `"chars" is empty`,
+		`{"type":"bpe","chars":["a"]}`:                    `"type" is "bpe"`,
 		"{\n\"type\":\"char\",\n\"chars\":[\"a\" \"b\"]}": "vocab_char.json:3:14",
-		`{"type":"char","chars":[1]}`:           "vocab_char.json:",
+		`{"type":"char","chars":[1]}`:                     "vocab_char.json:",
 	}
 	for in, want := range cases {
 		_, err := ParseChar("vocab_char.json", []byte(in))
