@@ -1,7 +1,9 @@
 package text
 
 import (
+	"bytes"
 	"encoding/json"
+	"math"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -35,6 +37,10 @@ type kerasFixtures struct {
 		Sequences     [][]int
 		BackInput     [][]int  `json:"back_input"`
 		BackTexts     []string `json:"back_texts"`
+		Matrix        map[string][][]float64
+		MatrixTexts   []string `json:"matrix_texts"`
+		JSON          string
+		JSONLoaded    [][]int `json:"json_loaded_sequences"`
 	}
 	Pad []struct {
 		MaxLen     *int `json:"maxlen"`
@@ -77,6 +83,23 @@ func TestTextToWordSequenceKeras(t *testing.T) {
 func TestTokenizerKeras(t *testing.T) {
 	for _, c := range loadFixtures(t).Tokenizer {
 		t.Run(c.Name, func(t *testing.T) {
+			defer func() {
+				if t.Failed() {
+					return
+				}
+				// Keras's to_json output loads and tokenizes as Keras's
+				// tokenizer_from_json does.
+				loaded, err := TokenizerFromJSON([]byte(c.JSON))
+				if err != nil {
+					t.Fatal(err)
+				}
+				got := loaded.TextsToSequences(c.Texts)
+				for i := range c.Texts {
+					if !slices.Equal(got[i], c.JSONLoaded[i]) {
+						t.Errorf("loaded from Keras JSON: TextsToSequences(%q) = %v, want %v", c.Texts[i], got[i], c.JSONLoaded[i])
+					}
+				}
+			}()
 			tok := NewTokenizer()
 			tok.NumWords = c.Config.NumWords
 			tok.CharLevel = c.Config.CharLevel
@@ -123,6 +146,8 @@ func TestTokenizerKeras(t *testing.T) {
 			if !slices.Equal(back, c.BackTexts) {
 				t.Errorf("SequencesToTexts(%v)\n got %q\nwant %q", c.BackInput, back, c.BackTexts)
 			}
+			checkMatrix(t, tok, c.MatrixTexts, c.Matrix)
+			checkJSON(t, tok, c.JSON)
 		})
 	}
 }
@@ -200,4 +225,173 @@ func TestVocabulary(t *testing.T) {
 	if got, want := tok.Vocabulary(), []string{"<unk>", "b", "a", "c"}; !slices.Equal(got, want) {
 		t.Errorf("Vocabulary() = %q, want %q", got, want)
 	}
+}
+
+func checkMatrix(t *testing.T, tok *Tokenizer, texts []string, want map[string][][]float64) {
+	t.Helper()
+	if len(want) != 4 {
+		t.Fatalf("fixture has %d matrix modes", len(want))
+	}
+	for mode, w := range want {
+		got, err := tok.TextsToMatrix(texts, mode)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != len(w) {
+			t.Fatalf("%s: %d rows, want %d", mode, len(got), len(w))
+		}
+		for i := range w {
+			if len(got[i]) != len(w[i]) {
+				t.Fatalf("%s: row %d has %d columns, want %d", mode, i, len(got[i]), len(w[i]))
+			}
+			for j := range w[i] {
+				// tfidf goes through math.Log (NumPy: libm log): allow an ulp.
+				if d := math.Abs(got[i][j] - w[i][j]); d > 1e-15*math.Abs(w[i][j]) {
+					t.Errorf("%s: [%d][%d] = %.17g, want %.17g", mode, i, j, got[i][j], w[i][j])
+				}
+			}
+		}
+	}
+}
+
+// checkJSON compares ToJSON with Keras's to_json: the options, the ordered
+// maps byte for byte, and word_docs/index_docs (whose order in Keras comes
+// from Python's set iteration) as maps.
+func checkJSON(t *testing.T, tok *Tokenizer, keras string) {
+	t.Helper()
+	type cfg struct {
+		ClassName string                     `json:"class_name"`
+		Config    map[string]json.RawMessage `json:"config"`
+	}
+	var got, want cfg
+	if err := json.Unmarshal(tok.ToJSON(), &got); err != nil {
+		t.Fatalf("ToJSON is not JSON: %v\n%s", err, tok.ToJSON())
+	}
+	if err := json.Unmarshal([]byte(keras), &want); err != nil {
+		t.Fatal(err)
+	}
+	if got.ClassName != "Tokenizer" || len(got.Config) != len(want.Config) {
+		t.Fatalf("ToJSON has class %q and %d config keys, want Tokenizer and %d", got.ClassName, len(got.Config), len(want.Config))
+	}
+	for k, w := range want.Config {
+		g := got.Config[k]
+		switch k {
+		case "word_docs", "index_docs":
+			var gs, ws string
+			json.Unmarshal(g, &gs)
+			json.Unmarshal(w, &ws)
+			var gm, wm map[string]int
+			if err := json.Unmarshal([]byte(gs), &gm); err != nil {
+				t.Fatalf("%s: %v", k, err)
+			}
+			json.Unmarshal([]byte(ws), &wm)
+			if !reflect.DeepEqual(gm, wm) {
+				t.Errorf("ToJSON %s = %v, want %v", k, gm, wm)
+			}
+		default:
+			if string(g) != string(w) {
+				t.Errorf("ToJSON %s\n got %s\nwant %s", k, g, w)
+			}
+		}
+	}
+	// Keras's to_json text itself, with the set-ordered parts replaced.
+	back, err := TokenizerFromJSON(tok.ToJSON())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(back.ToJSON()) != string(tok.ToJSON()) {
+		t.Errorf("ToJSON does not round-trip:\n%s\n%s", back.ToJSON(), tok.ToJSON())
+	}
+}
+
+func TestMatrixErrors(t *testing.T) {
+	tok := NewTokenizer()
+	if _, err := tok.SequencesToMatrix([][]int{{1}}, "binary"); err == nil || !strings.Contains(err.Error(), "NumWords") {
+		t.Errorf("unfitted: err = %v", err)
+	}
+	tok.NumWords = 5
+	if _, err := tok.SequencesToMatrix([][]int{{1}}, "tfidf"); err == nil || !strings.Contains(err.Error(), "tfidf") {
+		t.Errorf("tfidf unfitted: err = %v", err)
+	}
+	if _, err := tok.SequencesToMatrix([][]int{{1}}, "onehot"); err == nil || !strings.Contains(err.Error(), `"onehot"`) {
+		t.Errorf("bad mode: err = %v", err)
+	}
+	m, err := tok.SequencesToMatrix([][]int{{1, 1, 4, 5, -1}, {}}, "count")
+	if err != nil || !reflect.DeepEqual(m, [][]float64{{0, 2, 0, 0, 1}, {0, 0, 0, 0, 0}}) {
+		t.Errorf("count matrix %v, %v", m, err)
+	}
+}
+
+func TestTokenizerFromJSONErrors(t *testing.T) {
+	wrap := func(cfg string) string { return `{"class_name": "Tokenizer", "config": {` + cfg + `}}` }
+	cases := map[string]string{
+		"not json":    `{`,
+		"class":       `{"class_name": "Vectorizer", "config": {}}`,
+		"no config":   `{"class_name": "Tokenizer"}`,
+		"num_words":   wrap(`"num_words": -3`),
+		"counts":      wrap(`"word_counts": "[1, 2]"`),
+		"count value": wrap(`"word_counts": "{\"a\": \"x\"}"`),
+		"index value": wrap(`"word_index": "{\"a\": 0}"`),
+		"index_word":  wrap(`"index_word": "{\"one\": \"a\"}"`),
+		"index_docs":  wrap(`"index_docs": "{\"1\": [1]}"`),
+		"trailing":    wrap(`"word_index": "{\"a\": 1} x"`),
+		"type":        wrap(`"lower": "yes"`),
+	}
+	wantField := map[string]string{"num_words": "num_words", "counts": "word_counts", "count value": "word_counts", "index value": "word_index",
+		"index_word": "index_word", "index_docs": "index_docs", "trailing": "word_index", "huge id": "word_index", "class": "class_name", "no config": "config"}
+	for name, in := range cases {
+		_, err := TokenizerFromJSON([]byte(in))
+		if err == nil {
+			t.Errorf("%s: accepted %s", name, in)
+			continue
+		}
+		if f := wantField[name]; f != "" && !strings.Contains(err.Error(), f) {
+			t.Errorf("%s: error %q does not name %s", name, err, f)
+		}
+	}
+}
+
+func TestPyString(t *testing.T) {
+	cases := map[string]string{
+		"abc":                `"abc"`,
+		"a\"b\\c/":           `"a\"b\\c/"`,
+		"\t\n\r\b\f\x01\x7f": `"\t\n\r\b\f\u0001\u007f"`,
+		"é€":                 `"\u00e9\u20ac"`,
+		"😀":                  `"\ud83d\ude00"`,
+		"<&>":                `"<&>"`,
+	}
+	for in, want := range cases {
+		var b bytes.Buffer
+		pyString(&b, in)
+		if b.String() != want {
+			t.Errorf("pyString(%q) = %s, want %s", in, b.String(), want)
+		}
+	}
+}
+
+func FuzzTokenizerFromJSON(f *testing.F) {
+	fx, err := os.ReadFile(filepath.Join("testdata", "keras_fixtures.json"))
+	if err != nil {
+		f.Fatal(err)
+	}
+	var all kerasFixtures
+	if err := json.Unmarshal(fx, &all); err != nil {
+		f.Fatal(err)
+	}
+	for _, c := range all.Tokenizer[:4] {
+		f.Add([]byte(c.JSON))
+	}
+	f.Add([]byte(`{"config": {"word_index": "{\"a\": 1}", "index_word": "{\"1\": \"a\"}"}}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		tok, err := TokenizerFromJSON(data)
+		if err != nil {
+			return
+		}
+		tok.TextsToSequences([]string{"the cat sat", "a b c"})
+		tok.SequencesToTexts([][]int{{0, 1, 2, 3, -1}})
+		tok.Vocabulary()
+		if _, err := TokenizerFromJSON(tok.ToJSON()); err != nil {
+			t.Fatalf("ToJSON of a loaded tokenizer does not load: %v", err)
+		}
+	})
 }

@@ -79,10 +79,13 @@ type Tokenizer struct {
 	WordIndex map[string]int
 	// IndexWord is WordIndex's inverse.
 	IndexWord map[int]string
+	// IndexDocs maps ids to WordDocs counts (for the "tfidf" matrix mode).
+	IndexDocs map[int]int
 	// DocumentCount is the number of texts fitted.
 	DocumentCount int
 
-	order []string // tokens in first-seen order (Keras's OrderedDict)
+	order      []string // tokens in first-seen order (Keras's OrderedDict)
+	indexOrder []string // WordIndex's keys in Python dict order
 }
 
 // NewTokenizer returns a Tokenizer with Keras's defaults: all words kept,
@@ -140,12 +143,22 @@ func (t *Tokenizer) FitOnTexts(texts []string) {
 	// dict(zip(voc, range(1, ...))): a later duplicate (the OOV token also
 	// seen as a word) overwrites the earlier id, as in Keras.
 	t.WordIndex = make(map[string]int, len(voc))
+	t.indexOrder = t.indexOrder[:0]
 	for i, w := range voc {
+		if _, dup := t.WordIndex[w]; !dup {
+			t.indexOrder = append(t.indexOrder, w)
+		}
 		t.WordIndex[w] = i + 1
 	}
 	t.IndexWord = make(map[int]string, len(t.WordIndex))
 	for w, i := range t.WordIndex {
 		t.IndexWord[i] = w
+	}
+	if t.IndexDocs == nil {
+		t.IndexDocs = map[int]int{}
+	}
+	for w, c := range t.WordDocs {
+		t.IndexDocs[t.WordIndex[w]] = c
 	}
 }
 

@@ -9,6 +9,9 @@ respective contributors; the code behind tf.keras.preprocessing.text and
   keras_preprocessing/text.py      text_to_word_sequence, Tokenizer.__init__,
                                    fit_on_texts, texts_to_sequences_generator,
                                    sequences_to_texts_generator
+                                   sequences_to_matrix, get_config, to_json,
+                                   tokenizer_from_json (the last three as in
+                                   keras/src/legacy/preprocessing/text.py)
   keras_preprocessing/sequence.py  pad_sequences
 
 The transcription keeps their semantics line for line (str.maketrans
@@ -21,6 +24,7 @@ Run with /usr/bin/python3 (numpy comes with Debian's python3-torch):
     /usr/bin/python3 gen_keras_fixtures.py > keras_fixtures.json
 """
 import json
+import math
 import sys
 from collections import OrderedDict, defaultdict
 
@@ -78,6 +82,8 @@ class Tokenizer(object):
         sorted_voc.extend(wc[0] for wc in wcounts)
         self.word_index = dict(list(zip(sorted_voc, list(range(1, len(sorted_voc) + 1)))))
         self.index_word = dict((c, w) for w, c in self.word_index.items())
+        for w, c in list(self.word_docs.items()):
+            self.index_docs[self.word_index[w]] = c
 
     def texts_to_sequences(self, texts):
         num_words = self.num_words
@@ -117,6 +123,81 @@ class Tokenizer(object):
                     vect.append(self.index_word[oov_token_index])
             out.append(' '.join(vect))
         return out
+
+
+    def texts_to_matrix(self, texts, mode='binary'):
+        return self.sequences_to_matrix(self.texts_to_sequences(texts), mode=mode)
+
+    def sequences_to_matrix(self, sequences, mode='binary'):
+        if not self.num_words:
+            if self.word_index:
+                num_words = len(self.word_index) + 1
+            else:
+                raise ValueError('Specify a dimension (num_words argument), or fit on some text data first.')
+        else:
+            num_words = self.num_words
+        if mode == 'tfidf' and not self.document_count:
+            raise ValueError('Fit the Tokenizer on some data before using tfidf mode.')
+        x = np.zeros((len(sequences), num_words))
+        for i, seq in enumerate(sequences):
+            if not seq:
+                continue
+            counts = defaultdict(int)
+            for j in seq:
+                if j >= num_words:
+                    continue
+                counts[j] += 1
+            for j, c in list(counts.items()):
+                if mode == 'count':
+                    x[i][j] = c
+                elif mode == 'freq':
+                    x[i][j] = c / len(seq)
+                elif mode == 'binary':
+                    x[i][j] = 1
+                elif mode == 'tfidf':
+                    tf = 1 + np.log(c)
+                    idf = np.log(1 + self.document_count / (1 + self.index_docs.get(j, 0)))
+                    x[i][j] = tf * idf
+                else:
+                    raise ValueError('Unknown vectorization mode:', mode)
+        return x
+
+    def get_config(self):
+        return {
+            'num_words': self.num_words,
+            'filters': self.filters,
+            'lower': self.lower,
+            'split': self.split,
+            'char_level': self.char_level,
+            'oov_token': self.oov_token,
+            'document_count': self.document_count,
+            'word_counts': json.dumps(self.word_counts),
+            'word_docs': json.dumps(self.word_docs),
+            'index_docs': json.dumps(self.index_docs),
+            'index_word': json.dumps(self.index_word),
+            'word_index': json.dumps(self.word_index),
+        }
+
+    def to_json(self, **kwargs):
+        return json.dumps({'class_name': self.__class__.__name__, 'config': self.get_config()}, **kwargs)
+
+
+def tokenizer_from_json(json_string):
+    config = json.loads(json_string).get('config')
+    word_counts = json.loads(config.pop('word_counts'))
+    word_docs = json.loads(config.pop('word_docs'))
+    index_docs = {int(k): v for k, v in json.loads(config.pop('index_docs')).items()}
+    index_word = {int(k): v for k, v in json.loads(config.pop('index_word')).items()}
+    word_index = json.loads(config.pop('word_index'))
+    document_count = config.pop('document_count')
+    tokenizer = Tokenizer(**config)
+    tokenizer.document_count = document_count  # Keras passes it through **kwargs
+    tokenizer.word_counts = word_counts
+    tokenizer.word_docs = word_docs
+    tokenizer.index_docs = index_docs
+    tokenizer.word_index = word_index
+    tokenizer.index_word = index_word
+    return tokenizer
 
 
 # ---- transcription of keras_preprocessing/sequence.py ---------------------
@@ -208,6 +289,10 @@ def tokenizer_case(name, cfg, fits):
         "sequences": seqs,
         "back_input": back_in,
         "back_texts": tok.sequences_to_texts(back_in),
+        "matrix": {mode: tok.texts_to_matrix(TESTS[:2] + fits[0][:2], mode=mode).tolist() for mode in ["binary", "count", "freq", "tfidf"]},
+        "matrix_texts": TESTS[:2] + fits[0][:2],
+        "json": tok.to_json(),
+        "json_loaded_sequences": tokenizer_from_json(tok.to_json()).texts_to_sequences(tests),
     }
 
 
@@ -240,7 +325,7 @@ def main():
         x = pad_sequences(SEQS, maxlen=c["maxlen"], padding=c["padding"],
                           truncating=c["truncating"], value=c["value"])
         out["pad_sequences"].append(dict(c, sequences=SEQS, padded=x.tolist()))
-    json.dump(out, sys.stdout, ensure_ascii=False, indent=1, sort_keys=True)
+    json.dump(out, sys.stdout, ensure_ascii=False, sort_keys=True)
     sys.stdout.write("\n")
 
 
