@@ -485,6 +485,8 @@ type work struct {
 	attnb attnbJob
 	ce    ceJob
 	ceb   cebJob
+	mv    matvecJob
+	sa    stepAttnJob
 
 	lnPart, attnS, ceS []float32
 	part64             []float64

@@ -34,6 +34,8 @@ type Model struct {
 	targets []int
 	count   int // targets that are not -1
 	hasLoss bool
+
+	dec decode // Step's buffers
 }
 
 // weights are views of one parameter set. Matrices are stored as

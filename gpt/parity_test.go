@@ -99,4 +99,3 @@ func maxAbsDiff(a, b []float32) float64 {
 	}
 	return m
 }
-

@@ -1,0 +1,307 @@
+package gpt
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/golemml/golem/internal/kernels"
+	"github.com/golemml/golem/sampling"
+)
+
+// Cache holds one sequence's keys and values for every layer, so that
+// each new token costs one pass over the weights instead of a pass over
+// the whole context. Its buffers grow as tokens are added, up to BlockSize.
+type Cache struct {
+	k, v [][]float32 // per layer: (capacity, C), rows 0..n-1 in use
+	n    int
+	c    int // NEmbd
+	max  int // BlockSize
+}
+
+// NewCache returns an empty cache for m.
+func (m *Model) NewCache() *Cache {
+	L := m.Config.NLayer
+	return &Cache{k: make([][]float32, L), v: make([][]float32, L), c: m.Config.NEmbd, max: m.Config.BlockSize}
+}
+
+// Len returns the number of tokens the cache holds.
+func (c *Cache) Len() int { return c.n }
+
+// Reset empties the cache, keeping its memory.
+func (c *Cache) Reset() { c.n = 0 }
+
+// reserve makes room for n tokens in every layer.
+func (c *Cache) reserve(n int) {
+	for l := range c.k {
+		if len(c.k[l]) >= n*c.c {
+			continue
+		}
+		rows := min(c.max, max(n, 2*len(c.k[l])/c.c, 16))
+		k, v := make([]float32, rows*c.c), make([]float32, rows*c.c)
+		copy(k, c.k[l][:c.n*c.c])
+		copy(v, c.v[l][:c.n*c.c])
+		c.k[l], c.v[l] = k, v
+	}
+}
+
+// matvecMax is the most rows for which a linear layer in Step streams the
+// weights with dot products rather than calling SGEMM: for a few rows the
+// product is bound by reading the weights, which the dot products do once.
+const matvecMax = 4
+
+// decode holds Step's buffers, sized for the largest step seen.
+type decode struct {
+	x, ln, mean, rstd, qkv, atty, proj, fch []float32
+	last, logits                            []float32
+	rows                                    []int // first row of each sequence, then the total
+}
+
+func grow(buf *[]float32, n int) []float32 {
+	if cap(*buf) < n {
+		*buf = make([]float32, n)
+	}
+	return (*buf)[:n]
+}
+
+// Step feeds tokens[i] (one or more new tokens; more than one is a
+// prefill) into caches[i], appending to it, and returns for each i the
+// logits (VocabSize values) at its last new token. All sequences go through
+// the model in one batched pass: their new tokens are stacked so that each
+// weight matrix is read once per step. The returned slices alias the
+// model's buffers and are valid until the next Step. Step panics if a cache
+// would grow past BlockSize (callers check Len), if a sequence has no new
+// token, if an id is out of range or a cache appears twice.
+func (m *Model) Step(caches []*Cache, tokens [][]int) [][]float32 {
+	cfg := m.Config
+	L, C, V, NH := cfg.NLayer, cfg.NEmbd, cfg.VocabSize, cfg.NHead
+	if len(caches) != len(tokens) {
+		panic(fmt.Sprintf("gpt.Step: %d caches for %d token lists", len(caches), len(tokens)))
+	}
+	S := len(caches)
+	d := &m.dec
+	if cap(d.rows) < S+1 {
+		d.rows = make([]int, S+1)
+	}
+	rows := d.rows[:S+1]
+	N := 0
+	for i, c := range caches {
+		if c == nil || len(c.k) != L || c.c != C || c.max != cfg.BlockSize {
+			panic(fmt.Sprintf("gpt.Step: cache %d does not belong to this model", i))
+		}
+		for j := 0; j < i; j++ {
+			if caches[j] == c {
+				panic(fmt.Sprintf("gpt.Step: caches %d and %d are the same cache", j, i))
+			}
+		}
+		if len(tokens[i]) == 0 {
+			panic(fmt.Sprintf("gpt.Step: sequence %d has no new tokens", i))
+		}
+		if c.n+len(tokens[i]) > cfg.BlockSize {
+			panic(fmt.Sprintf("gpt.Step: sequence %d: %d cached + %d new tokens exceed block size %d", i, c.n, len(tokens[i]), cfg.BlockSize))
+		}
+		for j, t := range tokens[i] {
+			if t < 0 || t >= V {
+				panic(fmt.Sprintf("gpt.Step: sequence %d: token %d at %d out of range [0,%d)", i, t, j, V))
+			}
+		}
+		rows[i] = N
+		N += len(tokens[i])
+	}
+	rows[S] = N
+	wk := m.wk
+	x := grow(&d.x, N*C)
+	ln, mean, rstd := grow(&d.ln, N*C), grow(&d.mean, N), grow(&d.rstd, N)
+	qkv, atty, proj, fch := grow(&d.qkv, N*3*C), grow(&d.atty, N*C), grow(&d.proj, N*C), grow(&d.fch, N*4*C)
+
+	// token + position embeddings
+	for i, c := range caches {
+		c.reserve(c.n + len(tokens[i]))
+		for j, tok := range tokens[i] {
+			r, pos := rows[i]+j, c.n+j
+			o := x[r*C : (r+1)*C]
+			copy(o, m.w.wte[tok*C:(tok+1)*C])
+			kernels.Axpy(1, m.w.wpe[pos*C:(pos+1)*C], o)
+		}
+	}
+	for l := 0; l < L; l++ {
+		w := &m.w.h[l]
+		// x = x + attn(ln_1(x)), appending this layer's keys and values
+		layernormForward(wk, ln, mean, rstd, x, w.ln1w, w.ln1b, N, C)
+		m.linear(qkv, ln, w.qkvw, w.qkvb, N, C, 3*C)
+		for i, c := range caches {
+			for j := range tokens[i] {
+				r, pos := rows[i]+j, c.n+j
+				copy(c.k[l][pos*C:(pos+1)*C], qkv[r*3*C+C:r*3*C+2*C])
+				copy(c.v[l][pos*C:(pos+1)*C], qkv[r*3*C+2*C:(r+1)*3*C])
+			}
+		}
+		m.stepAttention(atty, qkv, caches, tokens, rows, l, C, NH)
+		m.linear(proj, atty, w.attprojw, w.attprojb, N, C, C)
+		kernels.Axpy(1, proj, x)
+		// x = x + mlp(ln_2(x))
+		layernormForward(wk, ln, mean, rstd, x, w.ln2w, w.ln2b, N, C)
+		m.linear(fch, ln, w.fcw, w.fcb, N, C, 4*C)
+		geluForward(wk, fch, fch, N, 4*C)
+		m.linear(proj, fch, w.fcprojw, w.fcprojb, N, 4*C, C)
+		kernels.Axpy(1, proj, x)
+	}
+	for i, c := range caches {
+		c.n += len(tokens[i])
+	}
+	// ln_f and the LM head, only at each sequence's last new token
+	last := grow(&d.last, S*C)
+	for i := 0; i < S; i++ {
+		r := rows[i+1] - 1
+		kernels.LayerNorm(last[i*C:(i+1)*C], x[r*C:(r+1)*C], m.w.lnfw, m.w.lnfb, lnEps)
+	}
+	logits := grow(&d.logits, S*V)
+	m.linear(logits, last, m.w.wte, nil, S, C, V)
+	out := make([][]float32, S)
+	for i := range out {
+		out[i] = logits[i*V : (i+1)*V : (i+1)*V]
+	}
+	return out
+}
+
+// linear: out (N,OC) = inp (N,C)·weightᵀ + bias; weight is (OC,C). For a
+// few rows it streams each weight row once with dot products, parallel
+// over output features; for more rows it uses SGEMM.
+func (m *Model) linear(out, inp, weight, bias []float32, N, C, OC int) {
+	if N > matvecMax {
+		matmulForward(out, inp, weight, bias, N, C, OC)
+		return
+	}
+	m.wk.mv = matvecJob{out: out, inp: inp, w: weight, b: bias, N: N, C: C, OC: OC}
+	m.wk.parallel(OC, &m.wk.mv)
+}
+
+type matvecJob struct {
+	out, inp, w, b []float32
+	N, C, OC       int
+}
+
+func (j *matvecJob) run(_, lo, hi int) {
+	C, OC := j.C, j.OC
+	for o := lo; o < hi; o++ {
+		wr := j.w[o*C : (o+1)*C]
+		var b float32
+		if j.b != nil {
+			b = j.b[o]
+		}
+		for n := 0; n < j.N; n++ {
+			j.out[n*OC+o] = kernels.Dot(wr, j.inp[n*C:(n+1)*C]) + b
+		}
+	}
+}
+
+// stepAttention: for each sequence i and head, the new queries in qkv
+// (rows rows[i]..rows[i+1]-1) attend to the cache's keys and values at
+// layer l, causally; out is (N,C). Parallel over (sequence, head).
+func (m *Model) stepAttention(out, qkv []float32, caches []*Cache, tokens [][]int, rows []int, l, C, NH int) {
+	wk := m.wk
+	S := len(caches)
+	maxK := 0
+	for i, c := range caches {
+		maxK = max(maxK, c.n+len(tokens[i]))
+	}
+	nt := wk.chunks(S * NH)
+	sz := attnBlock * maxK
+	wk.sa = stepAttnJob{out: out, qkv: qkv, caches: caches, rows: rows, l: l, C: C, NH: NH, sz: sz, s: wk.scratch(&wk.attnS, nt*sz)}
+	wk.parallel(S*NH, &wk.sa)
+}
+
+type stepAttnJob struct {
+	out, qkv     []float32
+	caches       []*Cache
+	rows         []int
+	l, C, NH, sz int
+	s            []float32
+}
+
+func (j *stepAttnJob) run(c, lo, hi int) {
+	C, hs := j.C, j.C/j.NH
+	S := j.s[c*j.sz : (c+1)*j.sz]
+	for sh := lo; sh < hi; sh++ {
+		i, h := sh/j.NH, sh%j.NH
+		cache := j.caches[i]
+		r0, nq := j.rows[i], j.rows[i+1]-j.rows[i]
+		q := j.qkv[r0*3*C+h*hs:]
+		k, v := cache.k[j.l][h*hs:], cache.v[j.l][h*hs:]
+		o := j.out[r0*C+h*hs:]
+		if nq == 1 {
+			attendOne(o[:hs], q[:hs], k, v, C, cache.n+1, hs, S)
+			continue
+		}
+		attendHead(o, C, nil, q, 3*C, k, v, C, nq, cache.n, hs, S, dropout{}, 0)
+	}
+}
+
+// attendOne is attention for a single query q (hs) over nk keys and values
+// (rows of stride ld); out is (hs). s is scratch of at least nk.
+func attendOne(out, q, k, v []float32, ld, nk, hs int, s []float32) {
+	scale := float32(1 / math.Sqrt(float64(hs)))
+	s = s[:nk]
+	for j := range s {
+		s[j] = scale * kernels.Dot(q, k[j*ld:j*ld+hs])
+	}
+	softmaxRow(s)
+	clear(out)
+	for j, p := range s {
+		kernels.Axpy(p, v[j*ld:j*ld+hs], out)
+	}
+}
+
+// Generate continues prompt with up to maxNew tokens drawn by s (greedy
+// when s is nil), calling emit (if not nil) with each new token; it stops
+// early when emit returns false or when the model produces eot (if eot >=
+// 0; the stop token is neither emitted nor returned). It returns the new
+// tokens. An empty prompt starts from eot, as GPT-2's <|endoftext|> opens
+// a document; with no eot it returns nil. When the context is full it
+// slides: the cache is refilled with the last BlockSize/2 tokens.
+func (m *Model) Generate(prompt []int, maxNew int, s *sampling.Sampler, eot int, emit func(tok int) bool) []int {
+	bs := m.Config.BlockSize
+	if len(prompt) == 0 {
+		if eot < 0 {
+			return nil
+		}
+		prompt = []int{eot}
+	}
+	if maxNew <= 0 {
+		return nil
+	}
+	hist := append([]int(nil), prompt...)
+	cache := m.NewCache()
+	feed := hist[max(0, len(hist)-bs):]
+	caches := []*Cache{cache}
+	logits := m.Step(caches, [][]int{feed})[0]
+	var out []int
+	next := make([]int, 1)
+	for {
+		var tok int
+		if s == nil {
+			tok = sampling.Argmax(logits)
+		} else {
+			tok = s.Sample(logits)
+		}
+		if eot >= 0 && tok == eot {
+			break
+		}
+		out = append(out, tok)
+		hist = append(hist, tok)
+		if emit != nil && !emit(tok) {
+			break
+		}
+		if len(out) >= maxNew {
+			break
+		}
+		if cache.Len() == bs {
+			cache.Reset()
+			keep := hist[len(hist)-max(1, bs/2):]
+			logits = m.Step(caches, [][]int{keep})[0]
+			continue
+		}
+		next[0] = tok
+		logits = m.Step(caches, [][]int{next})[0]
+	}
+	return out
+}

@@ -1,0 +1,227 @@
+package gpt
+
+import (
+	"math/rand/v2"
+	"testing"
+
+	"github.com/golemml/golem/sampling"
+)
+
+// stepTol is the largest difference allowed between Step's logits and
+// Forward's: the same maths summed in a different order.
+const stepTol = 2e-4
+
+var stepCfg = Config{NLayer: 2, NHead: 2, NEmbd: 32, BlockSize: 96, VocabSize: 40, Bias: true}
+
+// forwardRows returns Forward's logits for one sequence, row per position.
+func forwardRows(m *Model, toks []int) [][]float32 {
+	m.Forward(toks, 1, len(toks), nil)
+	lg := m.Logits()
+	V := m.Config.VocabSize
+	rows := make([][]float32, len(toks))
+	for t := range rows {
+		rows[t] = append([]float32(nil), lg[t*V:(t+1)*V]...)
+	}
+	return rows
+}
+
+func TestStepMatchesForward(t *testing.T) {
+	m := randomModel(stepCfg, 1)
+	rng := rand.New(rand.NewPCG(2, 2))
+	toks := randomTokens(rng, 80, stepCfg.VocabSize) // > attnBlock: several query blocks
+	want := forwardRows(m, toks)
+
+	t.Run("token by token", func(t *testing.T) {
+		c := m.NewCache()
+		for i, tok := range toks {
+			got := m.Step([]*Cache{c}, [][]int{{tok}})[0]
+			if d := maxAbsDiff(got, want[i]); d > stepTol {
+				t.Fatalf("position %d: Step differs from Forward by %g", i, d)
+			}
+		}
+		if c.Len() != len(toks) {
+			t.Errorf("Len %d, want %d", c.Len(), len(toks))
+		}
+	})
+	t.Run("prefill in one chunk", func(t *testing.T) {
+		c := m.NewCache()
+		got := m.Step([]*Cache{c}, [][]int{toks})[0]
+		if d := maxAbsDiff(got, want[len(toks)-1]); d > stepTol {
+			t.Fatalf("Step differs from Forward by %g", d)
+		}
+	})
+	t.Run("chunks", func(t *testing.T) {
+		c := m.NewCache()
+		at := 0
+		for _, n := range []int{3, 70, 1, 6} { // matvec and SGEMM paths, a prefill past a block after a prefix
+			got := m.Step([]*Cache{c}, [][]int{toks[at : at+n]})[0]
+			at += n
+			if d := maxAbsDiff(got, want[at-1]); d > stepTol {
+				t.Fatalf("chunk ending at %d: Step differs from Forward by %g", at, d)
+			}
+		}
+		c.Reset()
+		got := m.Step([]*Cache{c}, [][]int{toks[:2]})[0]
+		if d := maxAbsDiff(got, want[1]); d > stepTol || c.Len() != 2 {
+			t.Fatalf("after Reset: diff %g, Len %d", d, c.Len())
+		}
+	})
+}
+
+func TestStepBatchOfDifferentLengths(t *testing.T) {
+	m := randomModel(stepCfg, 3)
+	rng := rand.New(rand.NewPCG(4, 4))
+	cached := []int{0, 5, 20, 9}
+	fresh := []int{1, 7, 2, 1}
+	var caches []*Cache
+	var news [][]int
+	var wants [][]float32
+	var seqs [][]int
+	for i := range cached {
+		seq := randomTokens(rng, cached[i]+fresh[i], stepCfg.VocabSize)
+		seqs = append(seqs, seq)
+		w := forwardRows(m, seq)
+		wants = append(wants, w[len(seq)-1])
+		c := m.NewCache()
+		if cached[i] > 0 {
+			m.Step([]*Cache{c}, [][]int{seq[:cached[i]]})
+		}
+		caches = append(caches, c)
+		news = append(news, seq[cached[i]:])
+	}
+	got := m.Step(caches, news)
+	for i := range got {
+		if d := maxAbsDiff(got[i], wants[i]); d > stepTol {
+			t.Errorf("sequence %d (%d cached + %d new): differs from Forward by %g", i, cached[i], fresh[i], d)
+		}
+		if caches[i].Len() != cached[i]+fresh[i] {
+			t.Errorf("sequence %d: Len %d, want %d", i, caches[i].Len(), cached[i]+fresh[i])
+		}
+	}
+	// Then a batch of single tokens (the decode path) also matches.
+	for i := range news {
+		seqs[i] = append(seqs[i], i)
+		news[i] = []int{i}
+		w := forwardRows(m, seqs[i])
+		wants[i] = w[len(w)-1]
+	}
+	got = m.Step(caches, news)
+	for i := range got {
+		if d := maxAbsDiff(got[i], wants[i]); d > stepTol {
+			t.Errorf("decode, sequence %d: differs from Forward by %g", i, d)
+		}
+	}
+}
+
+func TestStepPanics(t *testing.T) {
+	m := randomModel(Config{NLayer: 1, NHead: 1, NEmbd: 8, BlockSize: 4, VocabSize: 5, Bias: true}, 1)
+	other := randomModel(Config{NLayer: 2, NHead: 1, NEmbd: 8, BlockSize: 4, VocabSize: 5, Bias: true}, 1)
+	c := m.NewCache()
+	cases := []struct {
+		name   string
+		caches []*Cache
+		tokens [][]int
+	}{
+		{"past block size", []*Cache{c}, [][]int{{1, 2, 3, 4, 1}}},
+		{"no tokens", []*Cache{c}, [][]int{{}}},
+		{"bad id", []*Cache{c}, [][]int{{5}}},
+		{"same cache twice", []*Cache{c, c}, [][]int{{1}, {2}}},
+		{"other model's cache", []*Cache{other.NewCache()}, [][]int{{1}}},
+		{"count mismatch", []*Cache{c}, [][]int{{1}, {2}}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			defer func() {
+				if recover() == nil {
+					t.Errorf("no panic")
+				}
+			}()
+			m.Step(tc.caches, tc.tokens)
+		})
+	}
+}
+
+func TestGenerateGreedyMatchesForward(t *testing.T) {
+	m := randomModel(stepCfg, 5)
+	prompt := []int{3, 1, 4, 1, 5}
+	got := m.Generate(prompt, 12, nil, -1, nil)
+	seq := append([]int(nil), prompt...)
+	for i := 0; i < 12; i++ {
+		rows := forwardRows(m, seq)
+		next := sampling.Argmax(rows[len(rows)-1])
+		if got[i] != next {
+			t.Fatalf("token %d: Generate %d, Forward's argmax %d", i, got[i], next)
+		}
+		seq = append(seq, next)
+	}
+	// The same tokens through a greedy Sampler, and emit sees them in order.
+	var seen []int
+	again := m.Generate(prompt, 12, sampling.New(sampling.Options{}, 1), -1, func(tok int) bool { seen = append(seen, tok); return true })
+	for i := range got {
+		if again[i] != got[i] || seen[i] != got[i] {
+			t.Fatalf("token %d: %d with a greedy sampler, %d emitted, want %d", i, again[i], seen[i], got[i])
+		}
+	}
+}
+
+func TestGenerateStops(t *testing.T) {
+	m := randomModel(stepCfg, 5)
+	prompt := []int{3, 1, 4}
+	all := m.Generate(prompt, 10, nil, -1, nil)
+	if len(all) != 10 {
+		t.Fatalf("%d tokens, want 10", len(all))
+	}
+	n := 0
+	part := m.Generate(prompt, 10, nil, -1, func(int) bool { n++; return n < 3 })
+	if len(part) != 3 {
+		t.Errorf("emit returning false after 3: got %d tokens", len(part))
+	}
+	stop := m.Generate(prompt, 10, nil, all[4], nil)
+	for i, tok := range stop {
+		if tok == all[4] {
+			t.Errorf("stop token %d returned at %d", tok, i)
+		}
+	}
+	if len(stop) > 4 {
+		t.Errorf("did not stop at eot %d: %v (free run %v)", all[4], stop, all)
+	}
+	if g := m.Generate(nil, 5, nil, -1, nil); g != nil {
+		t.Errorf("empty prompt without eot: %v", g)
+	}
+	if g := m.Generate(nil, 5, nil, 0, nil); len(g) > 5 {
+		t.Errorf("empty prompt with eot: %v", g)
+	}
+}
+
+func TestGenerateSlidesWindow(t *testing.T) {
+	cfg := Config{NLayer: 1, NHead: 2, NEmbd: 16, BlockSize: 8, VocabSize: 11, Bias: true}
+	m := randomModel(cfg, 9)
+	for _, prompt := range [][]int{{1, 2, 3}, {1, 2, 3, 4, 5, 6, 7, 8, 9, 10}} {
+		got := m.Generate(prompt, 20, nil, -1, nil)
+		// The reference: Forward on what the cache should hold. When it is
+		// full, it restarts from the last BlockSize/2 tokens.
+		hist := append([]int(nil), prompt...)
+		ctx := append([]int(nil), hist[max(0, len(hist)-8):]...)
+		var want []int
+		for len(want) < 20 {
+			rows := forwardRows(m, ctx)
+			tok := sampling.Argmax(rows[len(rows)-1])
+			want = append(want, tok)
+			hist = append(hist, tok)
+			if len(ctx) == 8 {
+				ctx = append([]int(nil), hist[len(hist)-4:]...)
+			} else {
+				ctx = append(ctx, tok)
+			}
+		}
+		for i := range want {
+			if got[i] != want[i] {
+				t.Fatalf("prompt of %d: token %d is %d, want %d (got %v, want %v)", len(prompt), i, got[i], want[i], got, want)
+			}
+		}
+	}
+	s := sampling.New(sampling.Options{Temperature: 1}, 3)
+	if got := m.Generate([]int{1}, 40, s, -1, nil); len(got) != 40 {
+		t.Fatalf("sampling: %d tokens, want 40", len(got))
+	}
+}
