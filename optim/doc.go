@@ -16,7 +16,9 @@
 //
 // An optimizer keeps its per-parameter state (moments, momentum buffers)
 // keyed by the *Param pointer, so the same Param values must be passed to
-// every Step. After the first step, Step allocates nothing.
+// every Step. After the first step, Step allocates nothing. Params of 32768
+// values or more are updated in parallel on the internal/kernels worker
+// pool. An optimizer is not safe for concurrent Steps.
 //
 // A typical training step:
 //

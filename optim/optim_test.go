@@ -342,7 +342,11 @@ func TestParallelMatchesSerial(t *testing.T) {
 		"Adam":    func() Optimizer { o := NewAdam(0.01); o.WeightDecay = 0.1; return o },
 		"AMSGrad": func() Optimizer { o := NewAdam(0.01); o.AMSGrad = true; return o },
 		"AdamW":   func() Optimizer { return NewAdamW(0.01) },
-		"RMSProp": func() Optimizer { o := NewRMSProp(0.01); o.Centered, o.Momentum, o.WeightDecay = true, 0.9, 0.1; return o },
+		"RMSProp": func() Optimizer {
+			o := NewRMSProp(0.01)
+			o.Centered, o.Momentum, o.WeightDecay = true, 0.9, 0.1
+			return o
+		},
 		"Adagrad": func() Optimizer { o := NewAdagrad(0.1); o.WeightDecay = 0.1; return o },
 	}
 	for name, f := range mk {
@@ -390,5 +394,17 @@ func TestLargeStepAllocs(t *testing.T) {
 		if a := testing.AllocsPerRun(10, func() { opt.Step(p) }); a > 1 {
 			t.Errorf("%T: %v allocations per step of one %d-value param", opt, a, len(p[0].Data))
 		}
+	}
+}
+
+func TestByName(t *testing.T) {
+	for name, want := range map[string]float64{"sgd": 0.01, "Adam": 0.001, "adamw": 0.001, "rmsprop": 0.001, "adagrad": 0.001} {
+		o, err := ByName(name)
+		if err != nil || o.LR() != want {
+			t.Errorf("ByName(%q) = %T lr %v, %v", name, o, o, err)
+		}
+	}
+	if _, err := ByName("lamb"); err == nil || !strings.Contains(err.Error(), `"lamb"`) {
+		t.Errorf("ByName(lamb) err = %v", err)
 	}
 }
