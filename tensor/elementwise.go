@@ -66,20 +66,15 @@ func binaryRaw(kind binKind, a, b *Tensor) *Tensor {
 	out := newTensor(shape, false)
 	od, ad, bd := out.st.data, a.st.data, b.st.data
 	if a.IsContiguous() && b.IsContiguous() && sameShape(a.shape, b.shape) {
-		n := len(od)
-		binRun(kind, od, ad[a.offset:a.offset+n], 1, bd[b.offset:b.offset+n], 1)
+		ao, bo := a.offset, b.offset
+		parallel(len(od), func(lo, hi int) {
+			binRun(kind, od[lo:hi], ad[ao+lo:ao+hi], 1, bd[bo+lo:bo+hi], 1)
+		})
 		return out
 	}
 	sa, sb := broadcastStrides(a, shape), broadcastStrides(b, shape)
-	nd := len(shape)
-	la, lb := 0, 0
-	if nd > 0 {
-		la, lb = sa[nd-1], sb[nd-1]
-	}
-	o := 0
-	iterRuns(shape, []int{a.offset, b.offset}, [][]int{sa, sb}, func(offs []int, n int) {
-		binRun(kind, od[o:o+n], ad[offs[0]:], la, bd[offs[1]:], lb)
-		o += n
+	forRows(shape, [3]int{a.offset, b.offset}, [3][]int{sa, sb}, func(o int, offs [3]int, n int) {
+		binRun(kind, od[o:o+n], ad[offs[0]:], lastStride(sa), bd[offs[1]:], lastStride(sb))
 	})
 	return out
 }
@@ -158,33 +153,28 @@ func Mul(a, b *Tensor) *Tensor { return binary(kMul, a, b) }
 // Div returns a / b elementwise with broadcasting.
 func Div(a, b *Tensor) *Tensor { return binary(kDiv, a, b) }
 
-// unary builds an elementwise op y = f(x) whose gradient is
-// g · df(x, y).
-func unary(op string, t *Tensor, f func(x float32) float32, df func(x, y float32) float32) *Tensor {
+// unaryOp builds an elementwise op out = f(t). fwd fills dst from x; bwd
+// fills dx = g·f'(x) from the output gradient g, the input x and the output
+// y. All slices are contiguous and of equal length; both functions are
+// called on chunks, in parallel for large tensors, so that the per-element
+// work is a plain loop rather than a function call.
+func unaryOp(op string, t *Tensor, fwd func(dst, x []float32), bwd func(dx, g, x, y []float32)) *Tensor {
 	t.live(op)
+	x := t.contiguousRaw()
 	out := newTensor(t.shape, false)
-	od := out.st.data
-	if t.IsContiguous() {
-		for i, x := range t.st.data[t.offset : t.offset+len(od)] {
-			od[i] = f(x)
-		}
-	} else {
-		i := 0
-		t.each(func(off int) {
-			od[i] = f(t.st.data[off])
-			i++
-		})
+	od, xd := out.st.data, x.st.data[x.offset:x.offset+len(out.st.data)]
+	parallel(len(od), func(lo, hi int) { fwd(od[lo:hi], xd[lo:hi]) })
+	if x != t {
+		x.Release()
 	}
 	return record(op, out, []*Tensor{t}, func(g *Tensor) []*Tensor {
 		gi := newTensor(t.shape, false)
 		gd := gi.st.data
 		x := t.contiguousRaw()
-		xd := x.Data()
+		xd := x.st.data[x.offset : x.offset+len(gd)]
 		gc := g.contiguousRaw()
-		gg := gc.Data()
-		for i := range gd {
-			gd[i] = gg[i] * df(xd[i], od[i])
-		}
+		gg := gc.st.data[gc.offset : gc.offset+len(gd)]
+		parallel(len(gd), func(lo, hi int) { bwd(gd[lo:hi], gg[lo:hi], xd[lo:hi], od[lo:hi]) })
 		if x != t {
 			x.Release()
 		}
@@ -197,34 +187,61 @@ func unary(op string, t *Tensor, f func(x float32) float32, df func(x, y float32
 
 // Neg returns -t.
 func Neg(t *Tensor) *Tensor {
-	return unary("Neg", t, func(x float32) float32 { return -x }, func(x, y float32) float32 { return -1 })
+	return unaryOp("Neg", t, func(dst, x []float32) {
+		for i, v := range x {
+			dst[i] = -v
+		}
+	}, func(dx, g, x, y []float32) {
+		for i, v := range g {
+			dx[i] = -v
+		}
+	})
 }
 
 // Exp returns eˣ elementwise.
 func Exp(t *Tensor) *Tensor {
-	return unary("Exp", t, func(x float32) float32 { return float32(math.Exp(float64(x))) },
-		func(x, y float32) float32 { return y })
+	return unaryOp("Exp", t, kernels.Exp, func(dx, g, x, y []float32) {
+		for i, v := range g {
+			dx[i] = v * y[i]
+		}
+	})
 }
 
 // Log returns the natural logarithm elementwise.
 func Log(t *Tensor) *Tensor {
-	return unary("Log", t, func(x float32) float32 { return float32(math.Log(float64(x))) },
-		func(x, y float32) float32 { return 1 / x })
+	return unaryOp("Log", t, func(dst, x []float32) {
+		for i, v := range x {
+			dst[i] = float32(math.Log(float64(v)))
+		}
+	}, func(dx, g, x, y []float32) {
+		for i, v := range g {
+			dx[i] = v / x[i]
+		}
+	})
 }
 
 // Tanh returns tanh elementwise.
 func Tanh(t *Tensor) *Tensor {
-	return unary("Tanh", t, func(x float32) float32 { return float32(math.Tanh(float64(x))) },
-		func(x, y float32) float32 { return 1 - y*y })
+	return unaryOp("Tanh", t, kernels.Tanh, func(dx, g, x, y []float32) {
+		for i, v := range g {
+			dx[i] = v * (1 - y[i]*y[i])
+		}
+	})
 }
 
 // ReLU returns max(x, 0) elementwise (gradient 0 at 0, as PyTorch).
 func ReLU(t *Tensor) *Tensor {
-	return unary("ReLU", t, func(x float32) float32 { return max(x, 0) },
-		func(x, y float32) float32 {
-			if x > 0 {
-				return 1
+	return unaryOp("ReLU", t, func(dst, x []float32) {
+		for i, v := range x {
+			dst[i] = max(v, 0)
+		}
+	}, func(dx, g, x, y []float32) {
+		for i, v := range g {
+			if x[i] > 0 {
+				dx[i] = v
+			} else {
+				dx[i] = 0
 			}
-			return 0
-		})
+		}
+	})
 }
