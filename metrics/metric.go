@@ -163,7 +163,9 @@ func (m *Mean) Reset() { m.sum, m.count = 0, 0 }
 // ByName returns a new streaming metric from its Keras name:
 // "binary_accuracy", "categorical_accuracy", "sparse_categorical_accuracy",
 // "sparse_top_k_categorical_accuracy" (k = 5, as Keras), "precision",
-// "recall", "f1_score", "auc". Thresholds are 0.5. "accuracy"/"acc" is
+// "recall", "f1_score", "auc", "mean_squared_error" ("mse"),
+// "mean_absolute_error" ("mae"), "root_mean_squared_error" ("rmse").
+// Thresholds are 0.5. "accuracy"/"acc" is
 // ambiguous in Keras (it depends on the loss), so the caller resolves it.
 func ByName(name string) (Metric, error) {
 	switch strings.ToLower(name) {
@@ -183,8 +185,14 @@ func ByName(name string) (Metric, error) {
 		return NewF1(0.5), nil
 	case "auc":
 		return NewAUC(), nil
+	case "mean_squared_error", "mse":
+		return NewMeanSquaredError(), nil
+	case "mean_absolute_error", "mae":
+		return NewMeanAbsoluteError(), nil
+	case "root_mean_squared_error", "rmse":
+		return NewRootMeanSquaredError(), nil
 	}
-	return nil, fmt.Errorf("metrics: unknown metric %q (want binary_accuracy, categorical_accuracy, sparse_categorical_accuracy, sparse_top_k_categorical_accuracy, precision, recall, f1_score or auc)", name)
+	return nil, fmt.Errorf("metrics: unknown metric %q (want binary_accuracy, categorical_accuracy, sparse_categorical_accuracy, sparse_top_k_categorical_accuracy, precision, recall, f1_score, auc, mse, mae or rmse)", name)
 }
 
 var (

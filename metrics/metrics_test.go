@@ -230,3 +230,30 @@ func TestMisusePanics(t *testing.T) {
 		}()
 	}
 }
+
+func TestRegression(t *testing.T) {
+	pred := []float32{1, 2, 3, 4}
+	label := []float32{2, 2, 1, 8}
+	// errors -1 0 2 -4: squares 1 0 4 16 (mean 5.25), abs 1 0 2 4 (mean 1.75).
+	if got := MeanSquaredError(pred, label); got != 5.25 {
+		t.Errorf("MSE = %g", got)
+	}
+	if got := MeanAbsoluteError(pred, label); got != 1.75 {
+		t.Errorf("MAE = %g", got)
+	}
+	for name, want := range map[string]float64{"mse": 5.25, "mae": 1.75, "rmse": math.Sqrt(5.25)} {
+		m, err := ByName(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m.Update(pred[:1], []int{1, 1}, label[:1])
+		m.Update(pred[1:], []int{3, 1}, label[1:])
+		if got := m.Result(); math.Abs(got-want) > 1e-15 {
+			t.Errorf("streaming %s = %g, want %g", m.Name(), got, want)
+		}
+		m.Reset()
+		if m.Result() != 0 {
+			t.Errorf("%s after Reset = %g", name, m.Result())
+		}
+	}
+}
