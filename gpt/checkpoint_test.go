@@ -1,0 +1,177 @@
+package gpt
+
+import (
+	"bytes"
+	"encoding/binary"
+	"encoding/json"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestSaveLoadRoundTrip(t *testing.T) {
+	for _, bias := range []bool{true, false} {
+		cfg := Config{NLayer: 2, NHead: 2, NEmbd: 16, BlockSize: 12, VocabSize: 30, Dropout: 0.1, Bias: bias}
+		m := randomModel(cfg, 3)
+		dir := t.TempDir()
+		if err := m.Save(dir); err != nil {
+			t.Fatal(err)
+		}
+		got, err := Load(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Config != cfg {
+			t.Errorf("config %+v, want %+v", got.Config, cfg)
+		}
+		if maxAbsDiff(got.params, m.params) != 0 {
+			t.Errorf("bias %v: parameters changed in a save/load round trip", bias)
+		}
+		// config.json is Hugging Face's GPT2Config.
+		var hf map[string]any
+		b, _ := os.ReadFile(filepath.Join(dir, ConfigFile))
+		if err := json.Unmarshal(b, &hf); err != nil {
+			t.Fatal(err)
+		}
+		if hf["model_type"] != "gpt2" || hf["n_positions"] != 12.0 || hf["activation_function"] != "gelu_new" {
+			t.Errorf("config.json: %s", b)
+		}
+		if a, ok := hf["architectures"].([]any); !ok || len(a) != 1 || a[0] != "GPT2LMHeadModel" {
+			t.Errorf("config.json architectures: %v", hf["architectures"])
+		}
+	}
+}
+
+// writeRaw writes a safetensors file holding m's parameters in Hugging
+// Face's layout as dtype (F32, F16 or BF16), names prefixed with prefix.
+func writeRaw(t *testing.T, path string, m *Model, dtype, prefix string, extra map[string][]int) {
+	t.Helper()
+	header := map[string]any{}
+	var body bytes.Buffer
+	put := func(name string, shape []int, vals []float32) {
+		start := body.Len()
+		for _, v := range vals {
+			bits := math.Float32bits(v)
+			switch dtype {
+			case "F32":
+				binary.Write(&body, binary.LittleEndian, bits)
+			case "BF16":
+				binary.Write(&body, binary.LittleEndian, uint16(bits>>16))
+			case "F16":
+				binary.Write(&body, binary.LittleEndian, toHalf(v))
+			}
+		}
+		header[name] = map[string]any{"dtype": dtype, "shape": shape, "data_offsets": []int{start, body.Len()}}
+	}
+	for _, s := range m.specs {
+		d, shape := *s.data, append([]int(nil), s.shape...)
+		if s.conv1d {
+			d = transpose(d, shape[0], shape[1])
+			shape[0], shape[1] = shape[1], shape[0]
+		}
+		put(prefix+s.name, shape, d)
+	}
+	for name, shape := range extra {
+		put(name, shape, make([]float32, numel(shape)))
+	}
+	h, _ := json.Marshal(header)
+	for len(h)%8 != 0 {
+		h = append(h, ' ')
+	}
+	var out bytes.Buffer
+	binary.Write(&out, binary.LittleEndian, uint64(len(h)))
+	out.Write(h)
+	out.Write(body.Bytes())
+	if err := os.WriteFile(path, out.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// toHalf encodes v, which must be 0 or a normal half with a short mantissa.
+func toHalf(v float32) uint16 {
+	if v == 0 {
+		return 0
+	}
+	b := math.Float32bits(v)
+	sign := uint16(b>>16) & 0x8000
+	exp := int(b>>23&0xff) - 127 + 15
+	return sign | uint16(exp)<<10 | uint16(b>>13&0x3ff)
+}
+
+func TestLoadHalfPrecisionAndPrefix(t *testing.T) {
+	cfg := Config{NLayer: 1, NHead: 2, NEmbd: 8, BlockSize: 6, VocabSize: 10, Bias: true}
+	m := randomModel(cfg, 5)
+	for i, v := range m.params { // values both halves hold exactly
+		m.params[i] = float32(math.Round(math.Max(-3.9, math.Min(3.9, float64(v)))*32) / 32)
+	}
+	for _, dtype := range []string{"F32", "F16", "BF16"} {
+		t.Run(dtype, func(t *testing.T) {
+			dir := t.TempDir()
+			if err := m.Save(dir); err != nil {
+				t.Fatal(err)
+			}
+			extra := map[string][]int{"transformer.h.0.attn.bias": {1, 1, 6, 6}, "transformer.h.0.attn.masked_bias": {}, "lm_head.weight": {10, 8}}
+			writeRaw(t, filepath.Join(dir, WeightsFile), m, dtype, "transformer.", extra)
+			got, err := Load(dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if d := maxAbsDiff(got.params, m.params); d != 0 {
+				t.Errorf("parameters differ by %g", d)
+			}
+		})
+	}
+}
+
+func TestLoadErrors(t *testing.T) {
+	cfg := Config{NLayer: 1, NHead: 2, NEmbd: 8, BlockSize: 6, VocabSize: 10, Bias: true}
+	m := randomModel(cfg, 5)
+	wrong := randomModel(Config{NLayer: 1, NHead: 2, NEmbd: 8, BlockSize: 7, VocabSize: 10, Bias: true}, 5)
+	deeper := randomModel(Config{NLayer: 2, NHead: 2, NEmbd: 8, BlockSize: 6, VocabSize: 10, Bias: true}, 5)
+	cases := []struct {
+		name  string
+		setup func(t *testing.T, dir string)
+		want  []string
+	}{
+		{"no config", func(t *testing.T, dir string) { os.Remove(filepath.Join(dir, ConfigFile)) }, []string{ConfigFile}},
+		{"bad config", func(t *testing.T, dir string) {
+			os.WriteFile(filepath.Join(dir, ConfigFile), []byte(`{"n_layer": 1, "n_head": 3, "n_embd": 8, "n_positions": 6, "vocab_size": 10}`), 0o644)
+		}, []string{"n_embd 8", "n_head 3"}},
+		{"no weights", func(t *testing.T, dir string) { os.Remove(filepath.Join(dir, WeightsFile)) }, []string{WeightsFile}},
+		{"wrong shape", func(t *testing.T, dir string) { writeRaw(t, filepath.Join(dir, WeightsFile), wrong, "F32", "", nil) }, []string{"wpe.weight", "[7 8]", "[6 8]"}},
+		{"missing tensor", func(t *testing.T, dir string) {
+			writeRaw(t, filepath.Join(dir, WeightsFile), randomModel(Config{NLayer: 1, NHead: 2, NEmbd: 8, BlockSize: 6, VocabSize: 10}, 1), "F32", "", nil)
+		}, []string{"missing", "h.0.ln_1.bias"}},
+		{"unexpected tensor", func(t *testing.T, dir string) { writeRaw(t, filepath.Join(dir, WeightsFile), deeper, "F32", "", nil) }, []string{"unexpected", "h.1."}},
+		{"integer dtype", func(t *testing.T, dir string) {
+			writeRaw(t, filepath.Join(dir, WeightsFile), m, "F32", "", nil)
+			b, _ := os.ReadFile(filepath.Join(dir, WeightsFile))
+			b = bytes.Replace(b, []byte(`{"data_offsets":[0,320],"dtype":"F32"`), []byte(`{"data_offsets":[0,320],"dtype":"I32"`), 1)
+			os.WriteFile(filepath.Join(dir, WeightsFile), b, 0o644)
+		}, []string{"dtype I32"}},
+		{"truncated", func(t *testing.T, dir string) {
+			b, _ := os.ReadFile(filepath.Join(dir, WeightsFile))
+			os.WriteFile(filepath.Join(dir, WeightsFile), b[:len(b)/2], 0o644)
+		}, []string{WeightsFile}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			if err := m.Save(dir); err != nil {
+				t.Fatal(err)
+			}
+			tc.setup(t, dir)
+			_, err := Load(dir)
+			if err == nil {
+				t.Fatal("no error")
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q does not mention %q", err, w)
+				}
+			}
+		})
+	}
+}
