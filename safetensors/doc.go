@@ -15,8 +15,8 @@
 // well-formed JSON, known dtypes, shape × dtype size against the byte range,
 // contiguous coverage, unique names) before handing anything out, so a
 // hostile or truncated file gives an error naming the file and the tensor,
-// never a panic or a huge allocation. Float32 converts F32, F16, BF16, F64
-// and the integer dtypes to float32.
+// never a panic or a huge allocation. Float32 converts every dtype (F32,
+// F16, BF16, F64, the 8-bit floats, the integers, BOOL) to float32.
 //
 // WriteFile writes float32 tensors as the reference implementation does:
 // "__metadata__" first, tensors in name order, the header padded with spaces

@@ -294,8 +294,9 @@ func (f *File) Raw(name string) (dtype string, shape []int, data []byte, err err
 }
 
 // Float32 returns a tensor's values converted to float32 and its shape.
-// F32, F16, BF16, F64 and the integer and BOOL dtypes are converted; the
-// 8-bit float dtypes are not.
+// Every dtype is converted: F32, F16, BF16, F64, the 8-bit floats
+// (F8_E4M3 is PyTorch's float8_e4m3fn, F8_E5M2 float8_e5m2), the integer
+// types and BOOL (0 or 1); 64-bit integers beyond 2^24 round.
 func (f *File) Float32(name string) ([]float32, []int, error) {
 	dtype, shape, b, err := f.Raw(name)
 	if err != nil {
@@ -353,10 +354,39 @@ func (f *File) Float32(name string) ([]float32, []int, error) {
 		for i := range out {
 			out[i] = float32(le.Uint64(b[8*i:]))
 		}
+	case "F8_E4M3":
+		for i := range out {
+			out[i] = Float8E4M3ToFloat32(b[i])
+		}
+	case "F8_E5M2":
+		for i := range out {
+			out[i] = Float16ToFloat32(uint16(b[i]) << 8)
+		}
 	default:
 		return nil, nil, fmt.Errorf("safetensors: %s: tensor %q: cannot convert dtype %s to float32", f.name, name, dtype)
 	}
 	return out, shape, nil
+}
+
+// Float8E4M3ToFloat32 converts an 8-bit float with 4 exponent bits (bias 7)
+// and 3 mantissa bits, no infinities and NaN at S.1111.111 (PyTorch's
+// float8_e4m3fn, the safetensors F8_E4M3 dtype), exactly.
+func Float8E4M3ToFloat32(b uint8) float32 {
+	exp := int(b>>3) & 0xf
+	mant := float32(b & 7)
+	var v float32
+	switch {
+	case exp == 0xf && b&7 == 7:
+		v = float32(math.NaN())
+	case exp == 0:
+		v = mant / 512 // subnormal: mant × 2^-9
+	default:
+		v = (1 + mant/8) * float32(math.Ldexp(1, exp-7))
+	}
+	if b&0x80 != 0 {
+		v = -v
+	}
+	return v
 }
 
 // Float16ToFloat32 converts an IEEE 754 half-precision value (as bits) to
