@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -346,5 +347,31 @@ func TestLoadDetectsFormat(t *testing.T) {
 		if _, err := Load(dir); err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("Load(%s) err = %v, want it to mention %q", dir, err, want)
 		}
+	}
+}
+
+func TestEncodeConcurrent(t *testing.T) {
+	tok := gpt2(t)
+	text := readShakespeare(t)[:200000]
+	want := tok.Encode(text)
+	var wg sync.WaitGroup
+	errs := make(chan string, 4)
+	for g := 0; g < 4; g++ {
+		wg.Add(1)
+		go func(g int) {
+			defer wg.Done()
+			part := text[g*1000:]
+			if got := tok.Encode(part); !slices.Equal(got, tok.Encode(part)) || tok.Decode(got) != part {
+				errs <- "concurrent Encode is not stable"
+			}
+		}(g)
+	}
+	wg.Wait()
+	close(errs)
+	for e := range errs {
+		t.Fatal(e)
+	}
+	if !slices.Equal(tok.Encode(text), want) {
+		t.Fatal("Encode changed after concurrent use")
 	}
 }

@@ -18,6 +18,12 @@ type Tokenizer interface {
 	Save(dir string) error
 }
 
+// Both tokenizers implement Tokenizer.
+var (
+	_ Tokenizer = (*BPE)(nil)
+	_ Tokenizer = (*Char)(nil)
+)
+
 // File names of each tokenizer format.
 const (
 	CharFile      = "vocab_char.json" // Char
