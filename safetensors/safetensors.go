@@ -12,7 +12,12 @@ import (
 	"sort"
 	"strings"
 	"unicode/utf8"
+	"unsafe"
 )
+
+// littleEndian reports whether this machine stores numbers as the format
+// does, so F32 data can be copied without conversion.
+var littleEndian = binary.NativeEndian.Uint16([]byte{1, 0}) == 1
 
 // MaxHeaderSize is the largest JSON header accepted (100 MB, as the
 // reference implementation).
@@ -307,6 +312,11 @@ func (f *File) Float32(name string) ([]float32, []int, error) {
 	le := binary.LittleEndian
 	switch dtype {
 	case "F32":
+		if littleEndian && len(out) > 0 {
+			// Same layout: one memory copy.
+			copy(unsafe.Slice((*byte)(unsafe.Pointer(&out[0])), len(b)), b)
+			break
+		}
 		for i := range out {
 			out[i] = math.Float32frombits(le.Uint32(b[4*i:]))
 		}

@@ -364,3 +364,26 @@ func FuzzRead(f *testing.F) {
 		}
 	})
 }
+
+func BenchmarkReadFloat32(b *testing.B) {
+	const n = 1 << 22 // 16 MiB of F32
+	data := make([]float32, n)
+	for i := range data {
+		data[i] = float32(i) * 0.5
+	}
+	var buf bytes.Buffer
+	if err := Write(&buf, []Tensor{{Name: "w", Shape: []int{n}, Data: data}}, nil); err != nil {
+		b.Fatal(err)
+	}
+	raw := buf.Bytes()
+	b.SetBytes(int64(len(raw)))
+	for b.Loop() {
+		f, err := Read(bytes.NewReader(raw), int64(len(raw)))
+		if err != nil {
+			b.Fatal(err)
+		}
+		if v, _, _ := f.Float32("w"); v[n-1] != data[n-1] {
+			b.Fatal("wrong value")
+		}
+	}
+}
