@@ -201,3 +201,25 @@ var (
 	_ Metric = (*AUCMetric)(nil)
 	_ Metric = (*Mean)(nil)
 )
+
+// AccuracyFor resolves Keras's "accuracy" (or "acc") metric from the label
+// and prediction shapes, as Keras's compile does: binary_accuracy when the
+// prediction's last dimension is 1, sparse_categorical_accuracy when the
+// labels have a lower rank than the predictions (or a last dimension of 1
+// against several classes), categorical_accuracy otherwise.
+func AccuracyFor(labelShape, predShape []int) Metric {
+	last := func(s []int) int {
+		if len(s) == 0 {
+			return 1
+		}
+		return s[len(s)-1]
+	}
+	yt, yp := last(labelShape), last(predShape)
+	switch {
+	case yp == 1:
+		return NewBinaryAccuracy(0.5)
+	case len(labelShape) < len(predShape) || (yt == 1 && yp > 1):
+		return NewSparseCategoricalAccuracy()
+	}
+	return NewCategoricalAccuracy()
+}

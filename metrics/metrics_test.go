@@ -257,3 +257,22 @@ func TestRegression(t *testing.T) {
 		}
 	}
 }
+
+func TestAccuracyFor(t *testing.T) {
+	cases := []struct {
+		label, pred []int
+		want        string
+	}{
+		{[]int{32, 1}, []int{32, 1}, "binary_accuracy"},
+		{[]int{32}, []int{32, 1}, "binary_accuracy"},
+		{[]int{32}, []int{32, 10}, "sparse_categorical_accuracy"},
+		{[]int{32, 1}, []int{32, 10}, "sparse_categorical_accuracy"},
+		{[]int{32, 10}, []int{32, 10}, "categorical_accuracy"},
+		{[]int{8, 5, 1}, []int{8, 5, 7}, "sparse_categorical_accuracy"},
+	}
+	for _, c := range cases {
+		if got := AccuracyFor(c.label, c.pred).Name(); got != c.want {
+			t.Errorf("AccuracyFor(%v, %v) = %s, want %s", c.label, c.pred, got, c.want)
+		}
+	}
+}
