@@ -395,3 +395,15 @@ func FuzzTokenizerFromJSON(f *testing.F) {
 		}
 	})
 }
+
+func TestAnalyzer(t *testing.T) {
+	tok := NewTokenizer()
+	tok.Analyzer = strings.Fields // raw text: no lower-casing, no filters
+	tok.FitOnTexts([]string{"A a b.", "b. c"})
+	if want := map[string]int{"b.": 1, "A": 2, "a": 3, "c": 4}; !reflect.DeepEqual(tok.WordIndex, want) {
+		t.Errorf("WordIndex = %v, want %v", tok.WordIndex, want)
+	}
+	if got := tok.TextsToSequences([]string{"c\tb. A"}); !reflect.DeepEqual(got, [][]int{{4, 1, 2}}) {
+		t.Errorf("sequences %v", got)
+	}
+}

@@ -67,6 +67,10 @@ type Tokenizer struct {
 	Split string
 	// CharLevel makes every character (code point) a token.
 	CharLevel bool
+	// Analyzer, when set, splits texts into tokens instead of
+	// TextToWordSequence (Keras's analyzer): it gets the raw text, without
+	// lower-casing or filtering. Not used with CharLevel.
+	Analyzer func(text string) []string
 	// OOVToken, when not "", is added to the vocabulary at index 1 and
 	// stands for unknown words. "" means none (Keras's None).
 	OOVToken string
@@ -96,6 +100,9 @@ func NewTokenizer() *Tokenizer {
 
 func (t *Tokenizer) tokens(text string) []string {
 	if !t.CharLevel {
+		if t.Analyzer != nil {
+			return t.Analyzer(text)
+		}
 		return TextToWordSequence(text, t.Filters, t.Lower, t.Split)
 	}
 	if t.Lower {
