@@ -42,7 +42,9 @@
 //
 // # Files
 //
-// Load looks at a model folder and loads whichever tokenizer is there.
+// Load looks at a model folder and loads whichever tokenizer is there
+// (Hugging Face's single-file tokenizer.json is not read: a folder needs
+// vocab.json and merges.txt beside it, as GPT-2's has).
 // BPE.Save writes Hugging Face's vocab.json and merges.txt; Char.Save writes
 // vocab_char.json ({"type":"char","chars":[...]}). All writes are atomic.
 // Loading errors name the file and the line, column or token at fault.

@@ -75,7 +75,7 @@ func parseVocab(name string, data []byte) (map[string]int, error) {
 	for tok, v := range raw {
 		id, err := strconv.Atoi(string(bytes.TrimSpace(v)))
 		if err != nil {
-			return nil, fmt.Errorf("%s: token %q: id %.40s is not an integer", name, tok, v)
+			return nil, fmt.Errorf("%s: token %q: id %.40s is not an integer id", name, tok, v)
 		}
 		enc[tok] = id
 	}

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -44,6 +45,67 @@ pairs before --vocab-size, and the vocabulary is then smaller.`,
   golem tokenizer train --data 'corpus/*.txt' --vocab-size 8192 --out tok`,
 	Args: cobra.NoArgs,
 	RunE: runTokenizerTrain,
+}
+
+var tokEncodeFlags struct {
+	dir, text, file string
+	special         bool
+}
+
+var tokenizerEncodeCmd = &cobra.Command{
+	Use:   "encode",
+	Short: "Show the token ids and pieces of a text",
+	Long: `Encode loads the tokenizer in --dir (vocab.json + merges.txt,
+encoder.json + vocab.bpe, or vocab_char.json) and prints the ids of --text
+(or of the file --file), then each token's text, quoted.`,
+	Example: `  golem tokenizer encode --dir ../shared/data/gpt2-tokenizer --text "Hello world"`,
+	Args:    cobra.NoArgs,
+	RunE:    runTokenizerEncode,
+}
+
+func runTokenizerEncode(cmd *cobra.Command, _ []string) error {
+	fl := &tokEncodeFlags
+	if fl.dir == "" {
+		return errors.New("--dir is required (a folder with tokenizer files)")
+	}
+	text := fl.text
+	if fl.file != "" {
+		if fl.text != "" {
+			return errors.New("--text and --file both given; use one")
+		}
+		b, err := os.ReadFile(fl.file)
+		if err != nil {
+			return fmt.Errorf("--file: %w", err)
+		}
+		text = string(b)
+	}
+	tok, err := tokenizer.Load(fl.dir)
+	if err != nil {
+		return fmt.Errorf("--dir: %w", err)
+	}
+	var ids []int
+	if b, ok := tok.(*tokenizer.BPE); ok && fl.special {
+		ids = b.EncodeWithSpecial(text)
+	} else {
+		ids = tok.Encode(text)
+	}
+	w := cmd.OutOrStdout()
+	fmt.Fprintf(w, "%d tokens (vocabulary %d): %v\n", len(ids), tok.VocabSize(), ids)
+	pieces := make([]string, len(ids))
+	for i, id := range ids {
+		pieces[i] = strconv.Quote(tok.Decode([]int{id}))
+	}
+	fmt.Fprintln(w, strings.Join(pieces, " "))
+	return nil
+}
+
+func init() {
+	f := tokenizerEncodeCmd.Flags()
+	f.StringVar(&tokEncodeFlags.dir, "dir", "", "folder with the tokenizer files (required)")
+	f.StringVar(&tokEncodeFlags.text, "text", "", "text to encode")
+	f.StringVar(&tokEncodeFlags.file, "file", "", "encode this file's contents instead")
+	f.BoolVar(&tokEncodeFlags.special, "special", false, "map literal <|endoftext|> to its id (BPE)")
+	tokenizerCmd.AddCommand(tokenizerEncodeCmd)
 }
 
 func init() {

@@ -106,3 +106,22 @@ func TestTokenizerTrainCommandErrors(t *testing.T) {
 		}
 	}
 }
+
+func TestTokenizerEncodeCommand(t *testing.T) {
+	dir := t.TempDir()
+	if err := tokenizer.NewChar("hello world").Save(dir); err != nil {
+		t.Fatal(err)
+	}
+	tokEncodeFlags.text, tokEncodeFlags.file, tokEncodeFlags.special = "", "", false
+	msg, err := runTokenizerCLI(t, "tokenizer", "encode", "--dir", dir, "--text", "hold")
+	if err != nil {
+		t.Fatalf("%v\n%s", err, msg)
+	}
+	if want := "4 tokens (vocabulary 8): [3 5 4 1]\n\"h\" \"o\" \"l\" \"d\"\n"; msg != want {
+		t.Fatalf("output %q, want %q", msg, want)
+	}
+	tokEncodeFlags.text, tokEncodeFlags.dir = "", ""
+	if _, err := runTokenizerCLI(t, "tokenizer", "encode", "--dir", t.TempDir(), "--text", "x"); err == nil || !strings.Contains(err.Error(), "no tokenizer files") {
+		t.Fatalf("err = %v, want no tokenizer files", err)
+	}
+}
