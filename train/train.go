@@ -273,13 +273,19 @@ func (t *Trainer) lr(it int) float64 {
 }
 
 // Evaluate returns the mean loss over EvalIters batches of the validation
-// split, with the model in eval mode (no dropout).
+// split, with the model in eval mode (no dropout). The batches are drawn
+// by a Batcher seeded afresh from Seed at every evaluation, so every
+// evaluation of a run sees the same batches (losses compare across steps
+// without sampling noise) and evaluating never moves the training
+// batches' random state: an extra evaluation (at a Ctrl-C or at the end of
+// a shorter run) leaves the rest of the run unchanged.
 func (t *Trainer) Evaluate() float64 {
 	t.Model.SetTraining(false)
 	defer t.Model.SetTraining(true)
+	eb := NewBatcher(t.Seed ^ 0x5eed0fe7a1)
 	var sum float64
 	for range t.EvalIters {
-		x, y := t.batches.Batch(t.Val, t.Batch, t.Block)
+		x, y := eb.Batch(t.Val, t.Batch, t.Block)
 		sum += float64(t.Model.Forward(x, t.Batch, t.Block, y))
 	}
 	return sum / float64(t.EvalIters)
