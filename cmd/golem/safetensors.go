@@ -81,14 +81,14 @@ func printSafetensors(w io.Writer, path string, f *safetensors.File) {
 	for _, k := range keys {
 		fmt.Fprintf(w, "  metadata %s = %q\n", k, f.Metadata[k])
 	}
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "name\tdtype\tshape\tvalues\t")
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "  name\tdtype\tshape\tvalues")
 	for _, e := range entries {
 		dims := make([]string, len(e.Shape))
 		for i, d := range e.Shape {
 			dims[i] = fmt.Sprint(d)
 		}
-		fmt.Fprintf(tw, "%s\t%s\t(%s)\t%d\t\n", e.Name, e.Dtype, strings.Join(dims, ", "), e.Values)
+		fmt.Fprintf(tw, "  %s\t%s\t(%s)\t%d\n", e.Name, e.Dtype, strings.Join(dims, ", "), e.Values)
 	}
 	tw.Flush()
 }
