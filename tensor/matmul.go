@@ -84,6 +84,10 @@ func matLayout(t *Tensor) (trans bool, ld int, ok bool) {
 	return false, 0, false
 }
 
+// bmmSmall is the m·n·k below which a batched product is parallelized over
+// the batch rather than inside each matrix product.
+const bmmSmall = 128 * 128 * 128
+
 // bmm multiplies (…,m,k)·(…,k,n) with broadcast batch dimensions, without
 // recording.
 func bmm(a, b *Tensor) *Tensor {
@@ -127,8 +131,19 @@ func bmm(a, b *Tensor) *Tensor {
 		})
 	}
 	ad, bd := a.st.data, b.st.data
-	for i := 0; i < nbatch; i++ {
-		kernels.Sgemm(ta, tb, m, n, k, 1, ad[offA[i]:], lda, bd[offB[i]:], ldb, 0, od[i*m*n:(i+1)*m*n], n)
+	gemm := func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			kernels.Sgemm(ta, tb, m, n, k, 1, ad[offA[i]:], lda, bd[offB[i]:], ldb, 0, od[i*m*n:(i+1)*m*n], n)
+		}
+	}
+	// Small matrices (attention heads: (B·H, T, T)·(B·H, T, d)) are too
+	// small for Sgemm to split well, so the batch is split over threads
+	// instead; each Sgemm then runs on one thread. Large ones are left to
+	// Sgemm's own parallelism.
+	if nbatch > 1 && m*n*k <= bmmSmall {
+		kernels.ParallelFor(nbatch, gemm)
+	} else {
+		gemm(0, nbatch)
 	}
 	return out
 }
