@@ -107,15 +107,29 @@ func matmulForward(out, inp, weight, bias []float32, N, C, OC int) {
 }
 
 // matmulBackward: dinp (N,C) = dout·weight (overwritten; skipped when nil),
-// dweight (OC,C) += doutᵀ·inp, dbias (OC) += Σ rows of dout (when not nil);
-// ones is N ones.
-func matmulBackward(dinp, dweight, dbias, dout, inp, weight, ones []float32, N, C, OC int) {
+// dweight (OC,C) += doutᵀ·inp, dbias (OC) += Σ rows of dout (when not nil).
+func matmulBackward(wk *work, dinp, dweight, dbias, dout, inp, weight []float32, N, C, OC int) {
 	if dinp != nil {
 		kernels.Sgemm(false, false, N, C, OC, 1, dout, OC, weight, C, 0, dinp, C)
 	}
 	kernels.Sgemm(true, false, OC, C, N, 1, dout, OC, inp, C, 1, dweight, C)
 	if dbias != nil {
-		kernels.Sgemm(false, false, 1, OC, N, 1, ones, N, dout, OC, 1, dbias, OC)
+		// parallel over column ranges of dout, each summing its rows
+		wk.colsum = colsumJob{sum: dbias, x: dout, N: N, C: OC}
+		wk.parallel((OC+15)/16, &wk.colsum)
+	}
+}
+
+type colsumJob struct {
+	sum, x []float32
+	N, C   int
+}
+
+func (j *colsumJob) run(_, lo, hi int) {
+	a, b := lo*16, min(hi*16, j.C)
+	s := j.sum[a:b]
+	for r := 0; r < j.N; r++ {
+		kernels.Axpy(1, j.x[r*j.C+a:r*j.C+b], s)
 	}
 }
 
@@ -477,16 +491,17 @@ func (j *cebJob) run(_, lo, hi int) {
 // work holds the arguments of the parallel jobs and their scratch space,
 // so that running a layer on the worker pool allocates nothing.
 type work struct {
-	ln    lnJob
-	lnb   lnbJob
-	gelu  geluJob
-	res   resJob
-	attn  attnJob
-	attnb attnbJob
-	ce    ceJob
-	ceb   cebJob
-	mv    matvecJob
-	sa    stepAttnJob
+	ln     lnJob
+	lnb    lnbJob
+	gelu   geluJob
+	res    resJob
+	attn   attnJob
+	attnb  attnbJob
+	ce     ceJob
+	ceb    cebJob
+	mv     matvecJob
+	colsum colsumJob
+	sa     stepAttnJob
 
 	lnPart, attnS, ceS []float32
 	part64             []float64

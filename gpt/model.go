@@ -208,12 +208,9 @@ func (m *Model) ensure(N int) {
 		ln2:       f(L * N * C), ln2m: f(L * N), ln2r: f(L * N),
 		fch: f(L * N * 4 * C), fchGelu: f(L * N * 4 * C), residual3: f(L * N * C),
 		lnf: f(N * C), lnfm: f(N), lnfr: f(N),
-		logits: f(N * V), rowLse: f(N), proj: f(N * C), ones: f(N),
+		logits: f(N * V), rowLse: f(N), proj: f(N * C),
 		dres: f(N * C), dC: f(N * C), dqkv: f(N * 3 * C), d4C: f(N * 4 * C), d4Cb: f(N * 4 * C),
 		tokens: make([]int, N), targets: make([]int, N),
-	}
-	for i := range a.ones {
-		a.ones[i] = 1
 	}
 	m.acts = a
 }
@@ -345,7 +342,7 @@ func (m *Model) Backward() {
 	// loss → logits → ln_f
 	crossentropyBackward(wk, a.logits, a.rowLse, m.targets, m.count, N, V)
 	dres, dC := a.dres[:N*C], a.dC[:N*C]
-	matmulBackward(dC, m.g.wte, nil, a.logits, a.lnf, m.w.wte, a.ones, N, C, V)
+	matmulBackward(wk, dC, m.g.wte, nil, a.logits, a.lnf, m.w.wte, N, C, V)
 	clear(dres)
 	residual := a.residual3[(L-1)*N*C : L*N*C]
 	layernormBackward(wk, dres, m.g.lnfw, m.g.lnfb, dC, residual, m.w.lnfw, a.lnfm, a.lnfr, N, C)
@@ -370,9 +367,9 @@ func (m *Model) Backward() {
 			dropoutApply(wk, a.proj, dres, d, N, C)
 			dproj = a.proj[:N*C]
 		}
-		matmulBackward(d4Cb, g.fcprojw, g.fcprojb, dproj, fchGelu, w.fcprojw, a.ones, N, 4*C, C)
+		matmulBackward(wk, d4Cb, g.fcprojw, g.fcprojb, dproj, fchGelu, w.fcprojw, N, 4*C, C)
 		geluBackward(wk, d4C, fch, d4Cb, N, 4*C)
-		matmulBackward(dC, g.fcw, g.fcb, d4C, ln2, w.fcw, a.ones, N, C, 4*C)
+		matmulBackward(wk, dC, g.fcw, g.fcb, d4C, ln2, w.fcw, N, C, 4*C)
 		layernormBackward(wk, dres, g.ln2w, g.ln2b, dC, residual2, w.ln2w, ln2m, ln2r, N, C)
 		// attention: dres holds ∂L/∂residual2 and flows on to residual
 		dproj = dres
@@ -380,9 +377,9 @@ func (m *Model) Backward() {
 			dropoutApply(wk, a.proj, dres, d, N, C)
 			dproj = a.proj[:N*C]
 		}
-		matmulBackward(dC, g.attprojw, g.attprojb, dproj, atty, w.attprojw, a.ones, N, C, C)
+		matmulBackward(wk, dC, g.attprojw, g.attprojb, dproj, atty, w.attprojw, N, C, C)
 		attentionBackward(wk, dqkv, dC, qkv, atty, lse, m.dropout(l, siteAttn), B, T, C, NH)
-		matmulBackward(dC, g.qkvw, g.qkvb, dqkv, ln1, w.qkvw, a.ones, N, C, 3*C)
+		matmulBackward(wk, dC, g.qkvw, g.qkvb, dqkv, ln1, w.qkvw, N, C, 3*C)
 		layernormBackward(wk, dres, g.ln1w, g.ln1b, dC, residual, w.ln1w, ln1m, ln1r, N, C)
 	}
 	if d := m.dropout(-1, siteEmbd); d.p != 0 {
