@@ -50,6 +50,9 @@ func ClipGradNorm(params []*Param, maxNorm float64) (total float64) {
 		ss += sumSquares(p.Grad)
 	}
 	total = math.Sqrt(ss)
+	if math.IsNaN(total) || math.IsInf(total, 0) {
+		return total
+	}
 	coef := maxNorm / (total + 1e-6)
 	if coef < 1 {
 		c := float32(coef)

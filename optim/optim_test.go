@@ -173,6 +173,19 @@ func TestClipGradNormMatchesTorch(t *testing.T) {
 	}
 }
 
+func TestClipGradNormNonFinite(t *testing.T) {
+	for _, bad := range []float32{float32(math.NaN()), float32(math.Inf(1))} {
+		p := &Param{Name: "g", Data: make([]float32, 3), Grad: []float32{3, bad, 4}}
+		total := ClipGradNorm([]*Param{p}, 1)
+		if !math.IsNaN(total) && !math.IsInf(total, 0) {
+			t.Errorf("total %g for a %g gradient", total, bad)
+		}
+		if p.Grad[0] != 3 || p.Grad[2] != 4 {
+			t.Errorf("gradients scaled despite a non-finite norm: %v", p.Grad)
+		}
+	}
+}
+
 func TestSchedules(t *testing.T) {
 	f := loadTorch(t)
 	sd := StepDecay{Initial: f.StepLR.Initial, StepSize: f.StepLR.StepSize, Gamma: f.StepLR.Gamma}
