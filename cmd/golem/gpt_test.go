@@ -382,4 +382,3 @@ func TestScore(t *testing.T) {
 		}
 	}
 }
-
