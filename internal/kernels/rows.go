@@ -2,11 +2,12 @@ package kernels
 
 import "math"
 
-// Row kernels. Each works on one contiguous row (a slice); callers
-// parallelize over rows. Lengths must match; a mismatch panics.
+// The pure-Go row kernels: the fallback on every CPU and GOARCH without
+// the assembly versions, and the reference those are tested against. The
+// exported kernels and their documentation are in rows_api.go.
 
-// Dot returns Σ x[i]·y[i].
-func Dot(x, y []float32) float32 {
+// dotGo: Dot returns Σ x[i]·y[i].
+func dotGo(x, y []float32) float32 {
 	y = y[:len(x)]
 	var s float32
 	for i, v := range x {
@@ -15,23 +16,23 @@ func Dot(x, y []float32) float32 {
 	return s
 }
 
-// Axpy computes y += alpha·x.
-func Axpy(alpha float32, x, y []float32) {
+// axpyGo: Axpy computes y += alpha·x.
+func axpyGo(alpha float32, x, y []float32) {
 	y = y[:len(x)]
 	for i, v := range x {
 		y[i] += alpha * v
 	}
 }
 
-// Scale computes x *= alpha.
-func Scale(alpha float32, x []float32) {
+// scaleGo: Scale computes x *= alpha.
+func scaleGo(alpha float32, x []float32) {
 	for i := range x {
 		x[i] *= alpha
 	}
 }
 
-// Sum returns Σ x[i].
-func Sum(x []float32) float32 {
+// sumGo: Sum returns Σ x[i].
+func sumGo(x []float32) float32 {
 	var s float32
 	for _, v := range x {
 		s += v
@@ -39,8 +40,8 @@ func Sum(x []float32) float32 {
 	return s
 }
 
-// Max returns max x[i]; -Inf for an empty slice.
-func Max(x []float32) float32 {
+// maxGo: Max returns max x[i]; -Inf for an empty slice.
+func maxGo(x []float32) float32 {
 	m := float32(math.Inf(-1))
 	for _, v := range x {
 		if v > m {
@@ -50,31 +51,31 @@ func Max(x []float32) float32 {
 	return m
 }
 
-// Exp computes dst[i] = exp(src[i]).
-func Exp(dst, src []float32) {
+// expGo: Exp computes dst[i] = exp(src[i]).
+func expGo(dst, src []float32) {
 	dst = dst[:len(src)]
 	for i, v := range src {
 		dst[i] = float32(math.Exp(float64(v)))
 	}
 }
 
-// Softmax computes dst = softmax(src), stable (max subtracted). dst may be src.
-func Softmax(dst, src []float32) {
+// softmaxGo: Softmax computes dst = softmax(src), stable (max subtracted). dst may be src.
+func softmaxGo(dst, src []float32) {
 	dst = dst[:len(src)]
-	m := Max(src)
+	m := maxGo(src)
 	var s float32
 	for i, v := range src {
 		e := float32(math.Exp(float64(v - m)))
 		dst[i] = e
 		s += e
 	}
-	Scale(1/s, dst)
+	scaleGo(1/s, dst)
 }
 
-// LogSoftmax computes dst = log(softmax(src)), stable. dst may be src.
-func LogSoftmax(dst, src []float32) {
+// logSoftmaxGo: LogSoftmax computes dst = log(softmax(src)), stable. dst may be src.
+func logSoftmaxGo(dst, src []float32) {
 	dst = dst[:len(src)]
-	m := Max(src)
+	m := maxGo(src)
 	var s float64
 	for _, v := range src {
 		s += math.Exp(float64(v - m))
@@ -85,10 +86,10 @@ func LogSoftmax(dst, src []float32) {
 	}
 }
 
-// LayerNorm normalizes one row: out = (x-mean)/sqrt(var+eps)·w + b, with
+// layerNormGo: LayerNorm normalizes one row: out = (x-mean)/sqrt(var+eps)·w + b, with
 // the biased variance as PyTorch's nn.LayerNorm. w or b may be nil (1 and 0).
 // It returns mean and rstd = 1/sqrt(var+eps), which LayerNormBackward needs.
-func LayerNorm(out, x, w, b []float32, eps float32) (mean, rstd float32) {
+func layerNormGo(out, x, w, b []float32, eps float32) (mean, rstd float32) {
 	n := len(x)
 	out = out[:n]
 	var s float64
@@ -116,10 +117,10 @@ func LayerNorm(out, x, w, b []float32, eps float32) (mean, rstd float32) {
 	return mean, rstd
 }
 
-// LayerNormBackward accumulates the gradients of one LayerNorm row:
+// layerNormBackwardGo: LayerNormBackward accumulates the gradients of one LayerNorm row:
 // dx += ∂L/∂x, dw += dout·xhat, db += dout (dw, db may be nil), given the
 // mean and rstd that LayerNorm returned.
-func LayerNormBackward(dx, dw, db, dout, x, w []float32, mean, rstd float32) {
+func layerNormBackwardGo(dx, dw, db, dout, x, w []float32, mean, rstd float32) {
 	n := len(x)
 	var sumG, sumGX float32
 	for i := 0; i < n; i++ {
@@ -148,8 +149,8 @@ func LayerNormBackward(dx, dw, db, dout, x, w []float32, mean, rstd float32) {
 	}
 }
 
-// Tanh computes dst[i] = tanh(src[i]).
-func Tanh(dst, src []float32) {
+// tanhGo: Tanh computes dst[i] = tanh(src[i]).
+func tanhGo(dst, src []float32) {
 	dst = dst[:len(src)]
 	for i, v := range src {
 		dst[i] = float32(math.Tanh(float64(v)))
@@ -158,24 +159,29 @@ func Tanh(dst, src []float32) {
 
 const geluC = 0.7978845608028654 // sqrt(2/π)
 
-// GELU computes the tanh approximation used by GPT-2:
-// 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))).
-func GELU(dst, src []float32) {
+// geluGo: GELU computes the tanh approximation used by GPT-2:
+// 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))). It evaluates the identical
+// x·σ(2u) = x/(1+exp(-2u)) in float64, which keeps relative precision in
+// the negative tail where 1 + tanh(u) cancels.
+func geluGo(dst, src []float32) {
 	dst = dst[:len(src)]
 	for i, x := range src {
-		u := geluC * (x + 0.044715*x*x*x)
-		dst[i] = 0.5 * x * (1 + float32(math.Tanh(float64(u))))
+		v := float64(x)
+		u := geluC * (v + 0.044715*v*v*v)
+		dst[i] = float32(v / (1 + math.Exp(-2*u)))
 	}
 }
 
-// GELUBackward accumulates dx += dout · GELU'(x) for the tanh approximation.
-func GELUBackward(dx, dout, x []float32) {
+// geluBackwardGo: GELUBackward accumulates dx += dout · GELU'(x) for the
+// tanh approximation, GELU'(x) = σ + 2x·σ(1-σ)·u' with σ = σ(2u).
+func geluBackwardGo(dx, dout, x []float32) {
 	dx = dx[:len(x)]
 	dout = dout[:len(x)]
-	for i, v := range x {
+	for i, xv := range x {
+		v := float64(xv)
 		u := geluC * (v + 0.044715*v*v*v)
-		t := float32(math.Tanh(float64(u)))
+		s := 1 / (1 + math.Exp(-2*u))
 		du := geluC * (1 + 3*0.044715*v*v)
-		dx[i] += dout[i] * (0.5*(1+t) + 0.5*v*(1-t*t)*du)
+		dx[i] += dout[i] * float32(s+2*v*s*(1-s)*du)
 	}
 }

@@ -53,7 +53,7 @@ var (
 var bestImpl = func() gemmImpl {
 	switch {
 	case hasAVX512:
-		return avx512Impl
+		return avx512Impl8
 	case hasAVX2:
 		return avx2Impl
 	}
@@ -68,7 +68,7 @@ func gemmImpls() []*gemmImpl {
 		s = append(s, &avx2Impl)
 	}
 	if hasAVX512 {
-		s = append(s, &avx512Impl, &avx512Impl8, &avx512Impl6)
+		s = append(s, &avx512Impl8, &avx512Impl, &avx512Impl6)
 	}
 	return s
 }

@@ -65,25 +65,32 @@ func runGemmCase(t *testing.T, tc gemmCase, sgemm func(transA, transB bool, m, n
 	want := append([]float32(nil), c0...)
 	sgemm(tc.transA, tc.transB, tc.m, tc.n, tc.k, tc.alpha, a, lda, b, ldb, tc.beta, got, ldc)
 	sgemmRef(tc.transA, tc.transB, tc.m, tc.n, tc.k, tc.alpha, a, lda, b, ldb, tc.beta, want, ldc)
-	// Σ|a·b| per element for the error bound.
+	// Σ|a·b| ≤ ‖row i of op(A)‖·‖column j of op(B)‖ bounds the error.
+	rowNorm, colNorm := make([]float64, tc.m), make([]float64, tc.n)
+	for p := 0; p < tc.k; p++ {
+		for i := 0; i < tc.m; i++ {
+			var v float64
+			if tc.transA {
+				v = float64(a[p*lda+i])
+			} else {
+				v = float64(a[i*lda+p])
+			}
+			rowNorm[i] += v * v
+		}
+		for j := 0; j < tc.n; j++ {
+			var v float64
+			if tc.transB {
+				v = float64(b[j*ldb+p])
+			} else {
+				v = float64(b[p*ldb+j])
+			}
+			colNorm[j] += v * v
+		}
+	}
 	bad := 0
 	for i := 0; i < tc.m; i++ {
 		for j := 0; j < tc.n; j++ {
-			var abs float64
-			for p := 0; p < tc.k; p++ {
-				var av, bv float32
-				if tc.transA {
-					av = a[p*lda+i]
-				} else {
-					av = a[i*lda+p]
-				}
-				if tc.transB {
-					bv = b[j*ldb+p]
-				} else {
-					bv = b[p*ldb+j]
-				}
-				abs += math.Abs(float64(av) * float64(bv))
-			}
+			abs := math.Sqrt(rowNorm[i] * colNorm[j])
 			bound := math.Abs(float64(tc.alpha)) * abs
 			if tc.beta != 0 {
 				bound += math.Abs(float64(tc.beta) * float64(c0[i*ldc+j]))
