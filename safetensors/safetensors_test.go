@@ -7,6 +7,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -325,6 +326,32 @@ func TestFloat8(t *testing.T) {
 	got, _, err = f.Float32("f")
 	if err != nil || !slices.Equal(got, []float32{1, -448}) {
 		t.Errorf("F8_E4M3 = %v, %v", got, err)
+	}
+}
+
+// TestHostileAllocation reads inputs whose header claims far more than they
+// hold and checks that Read allocates in proportion to the input, not to
+// the claims.
+func TestHostileAllocation(t *testing.T) {
+	inputs := [][]byte{
+		binary.LittleEndian.AppendUint64(nil, 1<<62),
+		binary.LittleEndian.AppendUint64(nil, MaxHeaderSize),
+		build(`{"w":{"dtype":"F64","shape":[1000000000000],"data_offsets":[0,8000000000000]}}`, nil),
+		build(`{"w":{"dtype":"F32","shape":[268435456],"data_offsets":[0,1073741824]}}`, make([]byte, 8)),
+		build(`{"w":{"dtype":"F32","shape":[2,2,2,2,2,2,2,2,2,2,2,2,2,2,2,2,2,2,2,2,2,2,2,2,2,2,2,2,2,2,2,2,2,2,2,2,2,2,2,2],"data_offsets":[0,4]}}`, make([]byte, 4)),
+	}
+	for i, in := range inputs {
+		var before, after runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&before)
+		_, err := Read(bytes.NewReader(in), int64(len(in)))
+		runtime.ReadMemStats(&after)
+		if err == nil {
+			t.Errorf("input %d accepted", i)
+		}
+		if got, limit := after.TotalAlloc-before.TotalAlloc, uint64(64*len(in)+16<<10); got > limit {
+			t.Errorf("input %d (%d bytes): allocated %d bytes, limit %d", i, len(in), got, limit)
+		}
 	}
 }
 
