@@ -20,15 +20,45 @@ stable sort by count, dict(zip(...)) for the index, NumPy for padding); the
 Python 2 branches, legacy keyword arguments and unrelated methods are left
 out.
 
+keras-preprocessing's license (MIT):
+
+    Copyright (c) 2015 - 2018, the respective contributors.
+    All rights reserved.
+
+    Permission is hereby granted, free of charge, to any person obtaining a
+    copy of this software and associated documentation files (the
+    "Software"), to deal in the Software without restriction, including
+    without limitation the rights to use, copy, modify, merge, publish,
+    distribute, sublicense, and/or sell copies of the Software, and to
+    permit persons to whom the Software is furnished to do so, subject to
+    the following conditions:
+
+    The above copyright notice and this permission notice shall be included
+    in all copies or substantial portions of the Software.
+
+    THE SOFTWARE IS PROVIDED "AS IS", WITHOUT WARRANTY OF ANY KIND, EXPRESS
+    OR IMPLIED, INCLUDING BUT NOT LIMITED TO THE WARRANTIES OF
+    MERCHANTABILITY, FITNESS FOR A PARTICULAR PURPOSE AND NONINFRINGEMENT.
+    IN NO EVENT SHALL THE AUTHORS OR COPYRIGHT HOLDERS BE LIABLE FOR ANY
+    CLAIM, DAMAGES OR OTHER LIABILITY, WHETHER IN AN ACTION OF CONTRACT,
+    TORT OR OTHERWISE, ARISING FROM, OUT OF OR IN CONNECTION WITH THE
+    SOFTWARE OR THE USE OR OTHER DEALINGS IN THE SOFTWARE.
+
 Run with /usr/bin/python3 (numpy comes with Debian's python3-torch):
     /usr/bin/python3 gen_keras_fixtures.py > keras_fixtures.json
 """
 import json
 import math
+import os
 import sys
 from collections import OrderedDict, defaultdict
 
 import numpy as np
+
+# Keras's word_docs follow Python's set iteration order, which depends on
+# the string hash seed: fix it so that the fixtures are reproducible.
+if os.environ.get("PYTHONHASHSEED") != "0":
+    os.execve(sys.executable, [sys.executable] + sys.argv, dict(os.environ, PYTHONHASHSEED="0"))
 
 DEFAULT_FILTERS = '!"#$%&()*+,-./:;<=>?@[\\]^_`{|}~\t\n'
 
