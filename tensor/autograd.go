@@ -3,6 +3,8 @@ package tensor
 import (
 	"fmt"
 	"sync/atomic"
+
+	"github.com/golemml/golem/internal/kernels"
 )
 
 // node records the op that produced a tensor, for the backward pass.
@@ -156,9 +158,7 @@ func accumulate(in *Tensor, g *Tensor) {
 	dst := in.grad.st.data[in.grad.offset : in.grad.offset+in.grad.Numel()]
 	if g.IsContiguous() {
 		src := g.st.data[g.offset : g.offset+len(dst)]
-		for i, v := range src {
-			dst[i] += v
-		}
+		parallel(len(dst), func(lo, hi int) { kernels.Axpy(1, src[lo:hi], dst[lo:hi]) })
 		return
 	}
 	i := 0
@@ -168,17 +168,21 @@ func accumulate(in *Tensor, g *Tensor) {
 	})
 }
 
+// visitEpoch numbers topological walks, so that a walk marks the tensors
+// it has seen with its own number instead of building a set.
+var visitEpoch atomic.Uint64
+
 // topoOrder returns the non-leaf tensors reachable from t, each after all
 // of its inputs (so reversed, each comes after all of its consumers).
 func topoOrder(t *Tensor) []*Tensor {
+	epoch := visitEpoch.Add(1)
 	var order []*Tensor
-	seen := map[*Tensor]bool{}
 	type frame struct {
 		t *Tensor
 		i int
 	}
 	stack := []frame{{t, 0}}
-	seen[t] = true
+	t.visit = epoch
 	for len(stack) > 0 {
 		f := &stack[len(stack)-1]
 		if f.t.node == nil || f.i == len(f.t.node.inputs) {
@@ -190,8 +194,8 @@ func topoOrder(t *Tensor) []*Tensor {
 		}
 		in := f.t.node.inputs[f.i]
 		f.i++
-		if in != nil && in.node != nil && !seen[in] {
-			seen[in] = true
+		if in != nil && in.node != nil && in.visit != epoch {
+			in.visit = epoch
 			stack = append(stack, frame{in, 0})
 		}
 	}

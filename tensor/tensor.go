@@ -18,7 +18,8 @@ type Tensor struct {
 	requiresGrad bool
 	retain       bool
 	grad         *Tensor
-	node         *node // the op that produced this tensor; nil for leaves
+	node         *node  // the op that produced this tensor; nil for leaves
+	visit        uint64 // the last topological walk that reached it
 }
 
 // contiguousStrides returns row-major strides for shape.
