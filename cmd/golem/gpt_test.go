@@ -152,12 +152,18 @@ func TestTrainCommand(t *testing.T) {
 // TestTrainResumeIsExact: 8 steps straight and 4 + resume 4 give the same
 // loss log and the same checkpoint, bit for bit.
 func TestTrainResumeIsExact(t *testing.T) {
+	for _, extra := range [][]string{{"--grad-accum", "2"}, {"--dropout", "0.2"}} {
+		t.Run(strings.Join(extra, "="), func(t *testing.T) { testResume(t, extra) })
+	}
+}
+
+func testResume(t *testing.T, extra []string) {
 	data, cfg := testCorpus(t), tinyConfig(t)
 	a, b := filepath.Join(t.TempDir(), "a"), filepath.Join(t.TempDir(), "b")
-	if _, e, err := runGolem(t, "", tinyTrainArgs(data, cfg, a, "--iters", "8", "--grad-accum", "2")...); err != nil {
+	if _, e, err := runGolem(t, "", tinyTrainArgs(data, cfg, a, append([]string{"--iters", "8"}, extra...)...)...); err != nil {
 		t.Fatalf("straight: %v\n%s", err, e)
 	}
-	if _, e, err := runGolem(t, "", tinyTrainArgs(data, cfg, b, "--iters", "4", "--lr-decay-iters", "8", "--grad-accum", "2")...); err != nil {
+	if _, e, err := runGolem(t, "", tinyTrainArgs(data, cfg, b, append([]string{"--iters", "4", "--lr-decay-iters", "8"}, extra...)...)...); err != nil {
 		t.Fatalf("first half: %v\n%s", err, e)
 	}
 	// Resume needs nothing but the folder and the new step count.
