@@ -1,6 +1,10 @@
 package tensor
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/golemml/golem/internal/kernels"
+)
 
 // broadcastShape returns the NumPy broadcast of shapes a and b.
 func broadcastShape(op string, a, b []int) []int {
@@ -91,6 +95,14 @@ func sumTo(g *Tensor, shape []int) *Tensor {
 	iterRuns(g.shape, []int{g.offset, 0}, [][]int{g.strides, ost}, func(offs []int, n int) {
 		gs, os := g.strides[len(g.strides)-1], ost[len(ost)-1]
 		go_, oo := offs[0], offs[1]
+		if gs == 1 && os == 1 {
+			kernels.Axpy(1, gd[go_:go_+n], od[oo:oo+n])
+			return
+		}
+		if gs == 1 && os == 0 {
+			od[oo] += kernels.Sum(gd[go_ : go_+n])
+			return
+		}
 		if os == 0 {
 			var s float32
 			for j := 0; j < n; j++ {

@@ -357,3 +357,34 @@ func TestMoreShapeErrors(t *testing.T) {
 		})
 	}
 }
+
+// TestLargeOpsMatchElementwise runs the parallel paths (tensors above the
+// 32K-element threshold, strided and broadcast operands) against values
+// computed one element at a time.
+func TestLargeOpsMatchElementwise(t *testing.T) {
+	x := randT(81, 200, 3, 70).Permute(1, 2, 0) // (3, 70, 200), strided
+	y := randT(82, 70, 1)
+	sum := Add(x, y)
+	prod := Mul(y, x)
+	th := Tanh(x)
+	for i := 0; i < 3; i++ {
+		for j := 0; j < 70; j++ {
+			for k := 0; k < 200; k += 7 {
+				xv, yv := x.At(i, j, k), y.At(j, 0)
+				if sum.At(i, j, k) != xv+yv || prod.At(i, j, k) != yv*xv {
+					t.Fatalf("at (%d,%d,%d): sum %v prod %v, want %v %v", i, j, k, sum.At(i, j, k), prod.At(i, j, k), xv+yv, xv*yv)
+				}
+				if d := math.Abs(float64(th.At(i, j, k)) - math.Tanh(float64(xv))); d > 1e-6 {
+					t.Fatalf("tanh at (%d,%d,%d) off by %v", i, j, k, d)
+				}
+			}
+		}
+	}
+	// Reductions of the broadcast back to y's shape, as the gradient does.
+	g := sumTo(Ones(3, 70, 200), []int{70, 1})
+	for _, v := range g.ToSlice() {
+		if v != 600 {
+			t.Fatalf("sumTo value %v, want 600", v)
+		}
+	}
+}

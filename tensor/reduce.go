@@ -49,8 +49,18 @@ func expandTo(g *Tensor, shape []int) *Tensor {
 		last = gs[len(gs)-1]
 	}
 	iterRuns(shape, []int{g.offset}, [][]int{gs}, func(offs []int, n int) {
-		for j := 0; j < n; j++ {
-			od[o+j] = gd[offs[0]+j*last]
+		switch last {
+		case 1:
+			copy(od[o:o+n], gd[offs[0]:offs[0]+n])
+		case 0:
+			v := gd[offs[0]]
+			for j := o; j < o+n; j++ {
+				od[j] = v
+			}
+		default:
+			for j := 0; j < n; j++ {
+				od[o+j] = gd[offs[0]+j*last]
+			}
 		}
 		o += n
 	})
