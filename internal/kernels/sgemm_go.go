@@ -1,54 +1,44 @@
 package kernels
 
 // goImpl is the pure-Go SGEMM: the same blocking and packing as the
-// assembly paths, with a 4×4 micro-kernel whose 16 accumulators the Go
-// compiler keeps in registers.
-var goImpl = gemmImpl{name: "go-4x4", mr: 4, nr: 4, kc: 256, mc: 128, nc: 1024, kern: kernelGo4x4}
+// assembly paths, with a 1×7 micro-kernel. The Go compiler computes all
+// products of a step before adding them, so a tile needs twice its size in
+// registers; 7 accumulators, 7 products and one A value fill the 15 float
+// registers it allocates on amd64 without spilling, which measured faster
+// than 4×4, 2×4 or 1×8 tiles that spill.
+var goImpl = gemmImpl{name: "go-1x7", mr: 1, nr: 7, kc: 256, mc: 64, nc: 7 * 144, kern: kernelGo1x7}
 
-// kernelGo4x4 is the pure-Go micro-kernel (see microKernel).
-func kernelGo4x4(k int, ap, bp, c []float32, ldc int, alpha, beta float32) {
-	var c00, c01, c02, c03 float32
-	var c10, c11, c12, c13 float32
-	var c20, c21, c22, c23 float32
-	var c30, c31, c32, c33 float32
-	ap = ap[:4*k]
-	bp = bp[:4*k]
-	for p := 0; p < len(ap); p += 4 {
-		a := ap[p : p+4 : p+4]
-		b := bp[p : p+4 : p+4]
-		a0, a1, a2, a3 := a[0], a[1], a[2], a[3]
-		b0, b1, b2, b3 := b[0], b[1], b[2], b[3]
-		c00 += a0 * b0
-		c01 += a0 * b1
-		c02 += a0 * b2
-		c03 += a0 * b3
-		c10 += a1 * b0
-		c11 += a1 * b1
-		c12 += a1 * b2
-		c13 += a1 * b3
-		c20 += a2 * b0
-		c21 += a2 * b1
-		c22 += a2 * b2
-		c23 += a2 * b3
-		c30 += a3 * b0
-		c31 += a3 * b1
-		c32 += a3 * b2
-		c33 += a3 * b3
-	}
-	store4(c[0*ldc:0*ldc+4], c00, c01, c02, c03, alpha, beta)
-	store4(c[1*ldc:1*ldc+4], c10, c11, c12, c13, alpha, beta)
-	store4(c[2*ldc:2*ldc+4], c20, c21, c22, c23, alpha, beta)
-	store4(c[3*ldc:3*ldc+4], c30, c31, c32, c33, alpha, beta)
-}
-
-func store4(c []float32, v0, v1, v2, v3, alpha, beta float32) {
-	c = c[:4]
+// kernelGo1x7 is the pure-Go micro-kernel (see microKernel).
+func kernelGo1x7(k int, ap, bp, c []float32, ldc int, alpha, beta float32) {
+	c0, c1, c2, c3, c4, c5, c6 := dotGo1x7(ap[:k], bp[:7*k])
+	c = c[:7]
 	if beta == 0 {
-		c[0], c[1], c[2], c[3] = alpha*v0, alpha*v1, alpha*v2, alpha*v3
+		c[0], c[1], c[2], c[3] = alpha*c0, alpha*c1, alpha*c2, alpha*c3
+		c[4], c[5], c[6] = alpha*c4, alpha*c5, alpha*c6
 		return
 	}
-	c[0] = alpha*v0 + beta*c[0]
-	c[1] = alpha*v1 + beta*c[1]
-	c[2] = alpha*v2 + beta*c[2]
-	c[3] = alpha*v3 + beta*c[3]
+	c[0] = alpha*c0 + beta*c[0]
+	c[1] = alpha*c1 + beta*c[1]
+	c[2] = alpha*c2 + beta*c[2]
+	c[3] = alpha*c3 + beta*c[3]
+	c[4] = alpha*c4 + beta*c[4]
+	c[5] = alpha*c5 + beta*c[5]
+	c[6] = alpha*c6 + beta*c[6]
+}
+
+// dotGo1x7 returns Σ_p ap[p]·bp[7p+j] for j = 0..6. It is a function of
+// its own so that alpha, beta and c are not live in the loop.
+func dotGo1x7(ap, bp []float32) (c0, c1, c2, c3, c4, c5, c6 float32) {
+	bp = bp[:7*len(ap)]
+	for p, a := range ap {
+		b := bp[7*p : 7*p+7 : 7*p+7]
+		c0 += a * b[0]
+		c1 += a * b[1]
+		c2 += a * b[2]
+		c3 += a * b[3]
+		c4 += a * b[4]
+		c5 += a * b[5]
+		c6 += a * b[6]
+	}
+	return
 }

@@ -283,3 +283,16 @@ func BenchmarkSgemm(b *testing.B) {
 		}
 	}
 }
+
+// The driver relies on these: panels hold whole strips, and edge tiles fit
+// macroKernel's scratch tile.
+func TestGemmImplShapes(t *testing.T) {
+	for _, g := range gemmImpls() {
+		if g.mc%g.mr != 0 || g.nc%g.nr != 0 || g.mr*g.nr > 32*64 || g.kc <= 0 {
+			t.Errorf("%s: mr=%d nr=%d kc=%d mc=%d nc=%d", g.name, g.mr, g.nr, g.kc, g.mc, g.nc)
+		}
+	}
+	if bestImpl.kern == nil {
+		t.Fatal("no SGEMM implementation selected")
+	}
+}
