@@ -34,6 +34,9 @@ func MatMul(a, b *Tensor) *Tensor {
 	if a.shape[a.Dim()-1] != b.shape[b.Dim()-2] {
 		panic(fmt.Sprintf("tensor.MatMul: inner dimensions differ: %v · %v", a.shape, b.shape))
 	}
+	if b.Dim() == 2 && a.Dim() > 2 && a.IsContiguous() {
+		return matmulFolded(a, b)
+	}
 	out := bmm(a, b)
 	return record("MatMul", out, []*Tensor{a, b}, func(g *Tensor) []*Tensor {
 		var ga, gb *Tensor
@@ -46,6 +49,41 @@ func MatMul(a, b *Tensor) *Tensor {
 			at := swapLast(a)
 			gb = reduceTemp(bmm(at, g), b.shape)
 			at.Release()
+		}
+		return []*Tensor{ga, gb}
+	})
+}
+
+// matmulFolded multiplies a contiguous (…,m,k) by a matrix (k,n) as one
+// (…·m, k)·(k, n) product, as a Dense layer on a sequence does. Besides
+// running one large GEMM instead of a batch of small ones, its backward
+// forms b's gradient as one (k, …·m)·(…·m, n) product instead of a batch of
+// products summed afterwards.
+func matmulFolded(a, b *Tensor) *Tensor {
+	na := a.Dim()
+	k, n := a.shape[na-1], b.shape[1]
+	rows := numel(a.shape[:na-1])
+	a2 := &Tensor{st: a.st, offset: a.offset, shape: []int{rows, k}, strides: []int{k, 1}}
+	out := bmm(a2, b)
+	outShape := append(append([]int(nil), a.shape[:na-1]...), n)
+	out.shape, out.strides = outShape, contiguousStrides(outShape)
+	return record("MatMul", out, []*Tensor{a, b}, func(g *Tensor) []*Tensor {
+		gc := g.contiguousRaw()
+		g2 := &Tensor{st: gc.st, offset: gc.offset, shape: []int{rows, n}, strides: []int{n, 1}}
+		var ga, gb *Tensor
+		if a.requiresGrad {
+			bt := swapLast(b)
+			ga = bmm(g2, bt)
+			bt.Release()
+			ga.shape, ga.strides = a.shape, contiguousStrides(a.shape)
+		}
+		if b.requiresGrad {
+			at := swapLast(a2)
+			gb = bmm(at, g2)
+			at.Release()
+		}
+		if gc != g {
+			gc.Release()
 		}
 		return []*Tensor{ga, gb}
 	})

@@ -388,3 +388,17 @@ func TestLargeOpsMatchElementwise(t *testing.T) {
 		}
 	}
 }
+
+func TestMatMulFoldedMatchesPerBatch(t *testing.T) {
+	x, w := randT(91, 3, 5, 4), randT(92, 4, 6)
+	got := MatMul(x, w) // contiguous (…,m,k)·(k,n): one folded GEMM
+	if !sameShape(got.Shape(), []int{3, 5, 6}) {
+		t.Fatalf("shape %v", got.Shape())
+	}
+	for b := 0; b < 3; b++ {
+		want := MatMul(x.Narrow(0, b, 1).Squeeze(0), w).ToSlice()
+		assertClose(t, "batch", got.Narrow(0, b, 1).ToSlice(), want, 1e-6)
+	}
+	gradCheck(t, "MatMul folded 4-D", func(in []*Tensor) *Tensor { return MatMul(in[0], in[1]) }, randT(93, 2, 2, 3, 4), randT(94, 4, 3))
+	gradCheck(t, "MatMul strided 3-D", func(in []*Tensor) *Tensor { return MatMul(in[0].Transpose(0, 1), in[1]) }, randT(95, 3, 2, 4), randT(96, 4, 3))
+}
