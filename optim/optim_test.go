@@ -421,3 +421,18 @@ func TestByName(t *testing.T) {
 		t.Errorf("ByName(lamb) err = %v", err)
 	}
 }
+
+func BenchmarkSGDMomentum(b *testing.B) {
+	const n = 1 << 20
+	p := &Param{Name: "w", Data: make([]float32, n), Grad: make([]float32, n), Decay: true}
+	for i := range p.Grad {
+		p.Grad[i] = float32(i%13) * 0.01
+	}
+	opt := NewSGD(1e-2)
+	opt.Momentum = 0.9
+	params := []*Param{p}
+	b.SetBytes(3 * n * 4) // data, grad, buf
+	for b.Loop() {
+		opt.Step(params)
+	}
+}
