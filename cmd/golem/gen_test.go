@@ -2,12 +2,15 @@ package main
 
 import (
 	"bytes"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"unicode/utf8"
 
+	"github.com/golemml/golem/gpt"
+	"github.com/golemml/golem/tokenizer"
 	"github.com/golemml/golem/train"
 )
 
@@ -189,5 +192,66 @@ func TestQuickstartGoCorpus(t *testing.T) {
 	}
 	if !strings.Contains(stderr, "Go standard library") || !strings.Contains(stdout, "--- sample 1") {
 		t.Errorf("quickstart output:\n%s\n%s", stderr, stdout)
+	}
+}
+
+func TestNewTokenizer(t *testing.T) {
+	if _, err := newTokenizer("nonsense", "abc"); err == nil || !strings.Contains(err.Error(), "--tokenizer") {
+		t.Errorf("bad spec: %v", err)
+	}
+	c, err := newTokenizer("char", "abcab")
+	if err != nil || c.VocabSize() != 3 {
+		t.Errorf("char: %v %v", c, err)
+	}
+	dir := t.TempDir()
+	if err := c.Save(dir); err != nil {
+		t.Fatal(err)
+	}
+	if d, err := newTokenizer(dir, ""); err != nil || d.VocabSize() != 3 {
+		t.Errorf("folder: %v", err)
+	}
+	if _, err := sharedData("gpt2-tokenizer"); err != nil {
+		t.Skip("../shared/data/gpt2-tokenizer is absent:", err)
+	}
+	g, err := newTokenizer("gpt2", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if g.VocabSize() != 50257 || eotOf(g) != 50256 || g.Decode(g.Encode("Hello world")) != "Hello world" {
+		t.Errorf("gpt2 tokenizer: vocab %d eot %d", g.VocabSize(), eotOf(g))
+	}
+}
+
+// TestScoreBPE: with an end-of-text token, it is put before the text so
+// that every token of the text is scored.
+func TestScoreBPE(t *testing.T) {
+	text := strings.Repeat("the quick brown fox jumps over the lazy dog. ", 20)
+	bpe, err := tokenizer.TrainBPE(text, 300)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := gpt.New(gpt.Config{NLayer: 1, NHead: 2, NEmbd: 16, BlockSize: 64, VocabSize: bpe.VocabSize(), Bias: true}, 5)
+	dir := t.TempDir()
+	if err := m.Save(dir); err != nil {
+		t.Fatal(err)
+	}
+	if err := bpe.Save(dir); err != nil {
+		t.Fatal(err)
+	}
+	short := "the lazy dog jumps"
+	ids := append([]int{bpe.EOT()}, bpe.Encode(short)...)
+	var want float64
+	for j := 1; j < len(ids); j++ {
+		want += nllOf(m, ids[:j], ids[j])
+	}
+	want /= float64(len(ids) - 1)
+	n, nll, _ := scoreJSON(t, dir, short)
+	if n != len(ids)-1 || math.Abs(nll-want) > 1e-5 {
+		t.Errorf("tokens %d nll %v, want %d %v", n, nll, len(ids)-1, want)
+	}
+	// An empty prompt starts from end-of-text.
+	out, _, err := runGolem(t, "", "sample", "--model", dir, "--max-tokens", "5", "--seed", "1")
+	if err != nil || out == "" {
+		t.Errorf("sample with no prompt: %q %v", out, err)
 	}
 }

@@ -306,7 +306,13 @@ func runTraining(cmd *cobra.Command, tf *trainFlags, quick bool) (*trainOutcome,
 		m = gpt.New(cfg, opts.Seed)
 	}
 
-	ids := tok.Encode(text)
+	// Training text may mark document boundaries with <|endoftext|>.
+	var ids []int
+	if sp, ok := tok.(interface{ EncodeWithSpecial(string) []int }); ok {
+		ids = sp.EncodeWithSpecial(text)
+	} else {
+		ids = tok.Encode(text)
+	}
 	trainIDs, valIDs := train.Split(ids, 0.9)
 	cfgJSON, _ := json.Marshal(cfg)
 	tr := &train.Trainer{
