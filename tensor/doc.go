@@ -86,9 +86,13 @@
 // squared norm is ‖x[b]‖²·‖g[b]‖² without forming it (the Goodfellow
 // trick), so clipping factors can be computed for the whole batch first and
 // the clipped sum formed as one product xᵀ·(c ⊙ g), where c holds each
-// example's clipping factor. A layer that wants this records itself with
-// Op and keeps x and g; no per-example graph is built. This package does
-// not implement the per-layer rules yet.
+// example's clipping factor. LinearGradSqNorms and LinearClippedGrad
+// implement this rule for a linear map (with sequences: T rows per
+// example, through T×T Gram matrices when that is cheaper). A layer that
+// wants it records itself with Op, keeps x and the g its backward receives,
+// and hands them to these functions; no per-example graph is built. Rules
+// for other layer kinds (convolutions, embeddings, norms) are not written
+// yet.
 //
 // # Errors
 //
