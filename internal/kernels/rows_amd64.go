@@ -176,3 +176,13 @@ func layerNormBackward(dx, dw, db, dout, x, w []float32, mean, rstd float32) {
 	inv := 1 / float32(n)
 	lnBackDxAVX2(&dx[0], &dout[0], &x[0], &w[0], n, mean, rstd, inv*sumG, inv*sumGX)
 }
+
+//go:noescape
+func dotInt8AVX2(x, y *int8, n int) int32
+
+func dotInt8(x, y []int8) int32 {
+	if useAVX2Rows && len(x) > 0 {
+		return dotInt8AVX2(&x[0], &y[0], len(x))
+	}
+	return dotInt8Go(x, y)
+}

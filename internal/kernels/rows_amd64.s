@@ -779,3 +779,62 @@ tail:
 done:
 	VZEROUPPER
 	RET
+
+// func dotInt8AVX2(x, y *int8, n int) int32
+// Sign-extends 16 bytes of each to int16 (VPMOVSXBW), multiplies and adds
+// pairs into int32 (VPMADDWD), accumulates; the last n%16 in scalar code.
+TEXT ·dotInt8AVX2(SB), NOSPLIT, $0-28
+	MOVQ x+0(FP), SI
+	MOVQ y+8(FP), DI
+	MOVQ n+16(FP), CX
+	VPXOR Y0, Y0, Y0
+	VPXOR Y1, Y1, Y1
+loop32:
+	CMPQ CX, $32
+	JL loop16
+	VPMOVSXBW (SI), Y2
+	VPMOVSXBW (DI), Y3
+	VPMOVSXBW 16(SI), Y4
+	VPMOVSXBW 16(DI), Y5
+	VPMADDWD Y3, Y2, Y2
+	VPMADDWD Y5, Y4, Y4
+	VPADDD Y2, Y0, Y0
+	VPADDD Y4, Y1, Y1
+	ADDQ $32, SI
+	ADDQ $32, DI
+	SUBQ $32, CX
+	JMP loop32
+loop16:
+	CMPQ CX, $16
+	JL reduce
+	VPMOVSXBW (SI), Y2
+	VPMOVSXBW (DI), Y3
+	VPMADDWD Y3, Y2, Y2
+	VPADDD Y2, Y0, Y0
+	ADDQ $16, SI
+	ADDQ $16, DI
+	SUBQ $16, CX
+reduce:
+	VPADDD Y1, Y0, Y0
+	VEXTRACTI128 $1, Y0, X1
+	VPADDD X1, X0, X0
+	VPSHUFD $0x4e, X0, X1
+	VPADDD X1, X0, X0
+	VPSHUFD $0xb1, X0, X1
+	VPADDD X1, X0, X0
+	VMOVD X0, AX
+	VZEROUPPER
+scalar:
+	TESTQ CX, CX
+	JZ done
+	MOVBQSX (SI), R8
+	MOVBQSX (DI), R9
+	IMULL R9, R8
+	ADDL R8, AX
+	INCQ SI
+	INCQ DI
+	DECQ CX
+	JMP scalar
+done:
+	MOVL AX, ret+24(FP)
+	RET

@@ -21,3 +21,5 @@ func layerNorm(out, x, w, b []float32, eps float32) (mean, rstd float32) {
 func layerNormBackward(dx, dw, db, dout, x, w []float32, mean, rstd float32) {
 	layerNormBackwardGo(dx, dw, db, dout, x, w, mean, rstd)
 }
+
+func dotInt8(x, y []int8) int32 { return dotInt8Go(x, y) }
