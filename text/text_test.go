@@ -407,3 +407,33 @@ func TestAnalyzer(t *testing.T) {
 		t.Errorf("sequences %v", got)
 	}
 }
+
+// FuzzTokenizer fits and applies tokenizers on arbitrary texts: no panics,
+// every id in range, and fitted words map back to themselves.
+func FuzzTokenizer(f *testing.F) {
+	f.Add("The cat sat.", "ΟΔΟΣ İstanbul", false, 0)
+	f.Add("a\xffb c", "\x80", true, 3)
+	f.Add("", "x y z", false, 2)
+	f.Fuzz(func(t *testing.T, a, b string, char bool, numWords int) {
+		tok := NewTokenizer()
+		tok.CharLevel = char
+		tok.OOVToken = "<OOV>"
+		tok.NumWords = numWords & 63
+		tok.FitOnTexts([]string{a, b})
+		n := len(tok.WordIndex)
+		for w, i := range tok.WordIndex {
+			if i < 1 || i > n+1 || (tok.IndexWord[i] != w && w != tok.OOVToken) {
+				t.Fatalf("word %q has id %d (index word %q) in a vocabulary of %d", w, i, tok.IndexWord[i], n)
+			}
+		}
+		for _, s := range tok.TextsToSequences([]string{a, b, a + " " + b}) {
+			for _, id := range s {
+				if id < 1 || id > n+1 || (tok.NumWords > 0 && id >= tok.NumWords && id != tok.WordIndex[tok.OOVToken]) {
+					t.Fatalf("id %d out of range (vocabulary %d, NumWords %d)", id, n, tok.NumWords)
+				}
+			}
+		}
+		tok.SequencesToTexts([][]int{{-1, 0, 1, 2, n, n + 1}})
+		PadSequences(tok.TextsToSequences([]string{a, b}), PadOptions{MaxLen: 3, Padding: "post"})
+	})
+}

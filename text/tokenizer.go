@@ -109,8 +109,10 @@ func (t *Tokenizer) tokens(text string) []string {
 		text = pyLower(text)
 	}
 	out := make([]string, 0, utf8.RuneCountInString(text))
-	for i, r := range text {
-		out = append(out, text[i:i+utf8.RuneLen(r)])
+	for len(text) > 0 {
+		_, w := utf8.DecodeRuneInString(text) // an invalid byte is a token of its own
+		out = append(out, text[:w])
+		text = text[w:]
 	}
 	return out
 }
