@@ -60,8 +60,16 @@ func newBPE(encoder map[string]int, merges [][2]string, where func(i int) string
 	if len(encoder) == 0 {
 		return nil, fmt.Errorf("bpe: empty vocabulary")
 	}
+	// Visit tokens in sorted order so that the first error reported does
+	// not depend on map order.
+	toks := make([]string, 0, len(encoder))
+	for tok := range encoder {
+		toks = append(toks, tok)
+	}
+	sort.Strings(toks)
 	maxID := -1
-	for tok, id := range encoder {
+	for _, tok := range toks {
+		id := encoder[tok]
 		if id < 0 || id >= maxTokenID {
 			return nil, fmt.Errorf("bpe: vocabulary: token %q has id %d, outside [0, %d)", tok, id, maxTokenID)
 		}
@@ -81,7 +89,8 @@ func newBPE(encoder map[string]int, merges [][2]string, where func(i int) string
 	}
 	owner := make([]string, maxID+1)
 	b.strs = owner
-	for tok, id := range encoder {
+	for _, tok := range toks {
+		id := encoder[tok]
 		if tok == "" {
 			return nil, fmt.Errorf("bpe: vocabulary: empty token (id %d)", id)
 		}
@@ -89,11 +98,7 @@ func newBPE(encoder map[string]int, merges [][2]string, where func(i int) string
 			return nil, fmt.Errorf("bpe: vocabulary: token %q (id %d) is not valid UTF-8", tok, id)
 		}
 		if b.tokens[id] != nil {
-			a, c := owner[id], tok
-			if a > c {
-				a, c = c, a
-			}
-			return nil, fmt.Errorf("bpe: vocabulary: tokens %q and %q share id %d", a, c, id)
+			return nil, fmt.Errorf("bpe: vocabulary: tokens %q and %q share id %d", owner[id], tok, id)
 		}
 		b.encoder[tok] = id
 		b.tokens[id] = tokenBytes(tok)

@@ -17,7 +17,8 @@ import (
 // smaller second id (ids 0..255 are the bytes in GPT-2's bytes_to_unicode
 // order, merged tokens follow in the order they were learned). Pair counts
 // are updated incrementally: a merge only revisits the pre-tokens that
-// contain the merged pair.
+// contain the merged pair. Merging goes on while any pair is left, even one
+// seen once (no minimum frequency).
 //
 // "<|endoftext|>" in the text is trained on as ordinary text; the trained
 // vocabulary ends with the "<|endoftext|>" token.
