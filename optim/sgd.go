@@ -72,32 +72,48 @@ func (j *sgdJob) chunk(lo, hi int) {
 	grad = grad[:len(data)]
 	lr, wd, mom, damp := j.lr, j.wd, j.mom, j.damp
 	if j.buf == nil {
-		for i, g := range grad {
-			if wd != 0 {
-				g = fma32(wd, data[i], g)
+		if wd == 0 {
+			for i, g := range grad {
+				data[i] = fma32(lr, g, data[i])
 			}
-			data[i] = fma32(lr, g, data[i])
+			return
+		}
+		for i, g := range grad {
+			data[i] = fma32(lr, fma32(wd, data[i], g), data[i])
 		}
 		return
 	}
 	buf := j.buf[lo:hi]
 	buf = buf[:len(data)]
-	for i, g := range grad {
-		if wd != 0 {
-			g = fma32(wd, data[i], g)
+	switch {
+	case j.first: // torch: buf = clone(d_p)
+		for i, g := range grad {
+			if wd != 0 {
+				g = fma32(wd, data[i], g)
+			}
+			buf[i] = g
+			if j.nesterov {
+				g = fma32(mom, g, g)
+			}
+			data[i] = fma32(lr, g, data[i])
 		}
-		var b float32
-		if j.first {
-			b = g
-		} else {
-			b = fma32(damp, g, float32(buf[i]*mom))
+	case j.nesterov:
+		for i, g := range grad {
+			if wd != 0 {
+				g = fma32(wd, data[i], g)
+			}
+			b := fma32(damp, g, float32(buf[i]*mom))
+			buf[i] = b
+			data[i] = fma32(lr, fma32(mom, b, g), data[i])
 		}
-		buf[i] = b
-		if j.nesterov {
-			g = fma32(mom, b, g)
-		} else {
-			g = b
+	default:
+		for i, g := range grad {
+			if wd != 0 {
+				g = fma32(wd, data[i], g)
+			}
+			b := fma32(damp, g, float32(buf[i]*mom))
+			buf[i] = b
+			data[i] = fma32(lr, b, data[i])
 		}
-		data[i] = fma32(lr, g, data[i])
 	}
 }
