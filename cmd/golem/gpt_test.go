@@ -174,6 +174,9 @@ func testResume(t *testing.T, extra []string) {
 	if !strings.Contains(e, "resuming") || !strings.Contains(e, "at step 4") {
 		t.Errorf("resume output:\n%s", e)
 	}
+	if _, _, err := runGolem(t, "", "train", "--out", b, "--resume"); err == nil || !strings.Contains(err.Error(), "already did 8 steps") {
+		t.Errorf("resuming a finished run: %v", err)
+	}
 	ra, err := train.ReadMetrics(filepath.Join(a, "metrics.jsonl"))
 	if err != nil {
 		t.Fatal(err)

@@ -333,6 +333,9 @@ func runTraining(cmd *cobra.Command, tf *trainFlags, quick bool) (*trainOutcome,
 		if err := tr.Resume(); err != nil {
 			return nil, err
 		}
+		if opts.Iters > 0 && tr.Iter() >= opts.Iters {
+			return nil, fmt.Errorf("--resume: the run in %s already did %d steps (--iters %d): pass a larger --iters", tf.out, tr.Iter(), opts.Iters)
+		}
 		fmt.Fprintf(errw, "resuming %s at step %d\n", tf.out, tr.Iter())
 	}
 	if err := os.MkdirAll(tf.out, 0o755); err != nil {
