@@ -402,3 +402,28 @@ func TestMatMulFoldedMatchesPerBatch(t *testing.T) {
 	gradCheck(t, "MatMul folded 4-D", func(in []*Tensor) *Tensor { return MatMul(in[0], in[1]) }, randT(93, 2, 2, 3, 4), randT(94, 4, 3))
 	gradCheck(t, "MatMul strided 3-D", func(in []*Tensor) *Tensor { return MatMul(in[0].Transpose(0, 1), in[1]) }, randT(95, 3, 2, 4), randT(96, 4, 3))
 }
+
+func TestGradRemainingViews(t *testing.T) {
+	gradCheck(t, "Unsqueeze+Squeeze", func(in []*Tensor) *Tensor { return in[0].Unsqueeze(1).Squeeze(0) }, randT(111, 1, 3))
+	gradCheck(t, "Flatten", func(in []*Tensor) *Tensor { return in[0].Flatten(1, 2) }, randT(112, 2, 3, 2))
+	gradCheck(t, "Transpose+Contiguous", func(in []*Tensor) *Tensor { return in[0].Transpose(0, 2).Contiguous() }, randT(113, 2, 3, 2))
+	gradCheck(t, "Reshape of strided view", func(in []*Tensor) *Tensor { return in[0].T().Reshape(6) }, randT(114, 2, 3))
+}
+
+// TestGradCausalAttention checks the op chain of a causal attention head:
+// batched Q·Kᵀ, scaling, a broadcast causal mask, softmax, ·V.
+func TestGradCausalAttention(t *testing.T) {
+	const T = 4
+	mask := Zeros(T, T)
+	for i := 0; i < T; i++ {
+		for j := i + 1; j < T; j++ {
+			mask.Set(1, i, j)
+		}
+	}
+	gradCheck(t, "attention", func(in []*Tensor) *Tensor {
+		q, k, v := in[0], in[1], in[2] // (B, H, T, d)
+		att := MulScalar(MatMul(q, k.Transpose(-2, -1)), 0.5)
+		att = Softmax(MaskedFill(att, mask, float32(math.Inf(-1))), -1)
+		return MatMul(att, v)
+	}, randT(121, 2, 2, T, 3), randT(122, 2, 2, T, 3), randT(123, 2, 2, T, 3))
+}
