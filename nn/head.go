@@ -1,6 +1,7 @@
 package nn
 
 import (
+	"fmt"
 	"math"
 
 	"github.com/golemml/golem/internal/kernels"
@@ -22,7 +23,7 @@ import (
 // predicted probability is below 1e-7.
 
 // headChunk is the number of rows per chunk of logits.
-const headChunk = 256
+const headChunk = 1024
 
 // fusedHead holds what fusedSoftmaxCE needs about the final Dense.
 type fusedHead struct {
@@ -37,7 +38,9 @@ type fusedHead struct {
 func fusedSoftmaxCE(f fusedHead, h, target *tensor.Tensor, observe func(probs []float32, rows, classes int, labels []float32)) *tensor.Tensor {
 	d := f.dense
 	d.mustBuilt("Dense")
-	checkInput("Dense", d.name, h, d.in)
+	if h.Size(-1) != d.in[len(d.in)-1] {
+		panic(fmt.Sprintf("nn.Dense %q: input shape %v does not match built shape %s", d.name, h.Shape(), FormatShape(d.in)))
+	}
 	h = contig(h)
 	H := h.Size(-1)
 	V := d.Units
@@ -77,40 +80,14 @@ func fusedSoftmaxCE(f fusedHead, h, target *tensor.Tensor, observe func(probs []
 	for r0 := 0; r0 < N; r0 += headChunk {
 		n := min(headChunk, N-r0)
 		zc := zd[:n*V]
-		if bd != nil {
-			for r := 0; r < n; r++ {
-				copy(zc[r*V:(r+1)*V], bd)
-			}
-			kernels.Sgemm(false, false, n, V, H, 1, hd[r0*H:], H, wd, V, 1, zc, V)
-		} else {
-			kernels.Sgemm(false, false, n, V, H, 1, hd[r0*H:], H, wd, V, 0, zc, V)
-		}
+		kernels.Sgemm(false, false, n, V, H, 1, hd[r0*H:], H, wd, V, 0, zc, V)
 		kernels.ParallelFor(n, func(lo, hi int) {
 			for r := lo; r < hi; r++ {
 				row := zc[r*V : (r+1)*V]
-				// Σ y_k z_k and Σ y_k before the logits are overwritten.
-				var yz, ys float64
-				if f.sparse {
-					yz, ys = float64(row[int(labels[r0+r])]), 1
-				} else {
-					for k, y := range labels[(r0+r)*V : (r0+r+1)*V] {
-						if y != 0 {
-							yz += float64(y) * float64(row[k])
-							ys += float64(y)
-						}
-					}
+				if bd != nil {
+					kernels.Axpy(1, bd, row)
 				}
-				mx := kernels.Max(row)
-				var s float64
-				for k, v := range row {
-					e := float32(math.Exp(float64(v - mx)))
-					row[k] = e
-					s += float64(e)
-				}
-				lse := float64(mx) + math.Log(s)
-				kernels.Scale(float32(1/s), row)
-				// -Σ y_k log p_k = lse·Σy - Σ y_k z_k.
-				loss[r] = lse*ys - yz
+				loss[r] = softmaxXent(row, f.sparse, labels, r0+r, V)
 			}
 		})
 		for r := 0; r < n; r++ {
@@ -179,4 +156,54 @@ func fusedSoftmaxCE(f fusedHead, h, target *tensor.Tensor, observe func(probs []
 
 func shapeMsg(h, target []int, classes int) string {
 	return "input " + FormatShape(h[1:]) + " does not fit target shape " + FormatShape(target[1:]) + " for " + itoa(classes) + " classes"
+}
+
+// softmaxXent turns the logits in row into probabilities in place and
+// returns -Σ y_k log p_k for row r of the labels (a class id when sparse,
+// else a distribution). When a target probability underflows float32 the
+// loss is recomputed from the logits in float64.
+func softmaxXent(row []float32, sparse bool, labels []float32, r, V int) float64 {
+	var yz, ys float64 // Σ y_k z_k and Σ y_k, for the fallback
+	var yr []float32
+	if sparse {
+		yz, ys = float64(row[int(labels[r])]), 1
+	} else {
+		yr = labels[r*V : (r+1)*V]
+		for k, y := range yr {
+			if y != 0 {
+				yz += float64(y) * float64(row[k])
+				ys += float64(y)
+			}
+		}
+	}
+	mx := kernels.Max(row)
+	kernels.Softmax(row, row)
+	var l float64
+	if sparse {
+		p := row[int(labels[r])]
+		if p > 1e-30 {
+			return -math.Log(float64(p))
+		}
+	} else {
+		ok := true
+		for k, y := range yr {
+			if y != 0 {
+				p := row[k]
+				if p <= 1e-30 {
+					ok = false
+					break
+				}
+				l -= float64(y) * math.Log(float64(p))
+			}
+		}
+		if ok {
+			return l
+		}
+	}
+	// Σ_k e^(z_k - max) from the probabilities is unusable here; use the
+	// identity p_k = e^(z_k-lse) on the largest probability instead:
+	// lse = max - log p_max... p at the argmax is ≥ 1/V, so exact enough.
+	pm := kernels.Max(row)
+	lse := float64(mx) - math.Log(float64(pm))
+	return lse*ys - yz
 }

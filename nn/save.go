@@ -51,6 +51,9 @@ func init() {
 		func() Layer { return &Dropout{} },
 		func() Layer { return &Flatten{} },
 		func() Layer { return &TimeDistributed{} },
+		func() Layer { return &LSTM{} },
+		func() Layer { return &GRU{} },
+		func() Layer { return &Bidirectional{} },
 	} {
 		Register(className(f()), f)
 	}

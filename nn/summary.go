@@ -21,9 +21,11 @@ import (
 //	_________________________________________________________________
 //
 // A Sequential lists its layers; any other layer is one row. Column
-// positions are Keras's for sequential models (line length 65, columns at
-// 0.45 and 0.85 of it); long names wrap onto the next line as Keras does.
-// Parameter counts carry thousands separators, as the totals do.
+// positions are tf.keras 2.x's for sequential models (line length 65,
+// columns ending at 0.45, 0.85 and 1 of it), long names wrap onto the next
+// line, and a blank line follows each layer, as TF 2.9+ prints. Parameter
+// counts carry thousands separators, as the totals do (and as Keras 3
+// prints them).
 func (m *Model) Summary(w io.Writer) {
 	const lineLen = 65
 	pos := []int{29, 55, 65}
@@ -40,11 +42,9 @@ func (m *Model) Summary(w io.Writer) {
 	fmt.Fprintln(w, strings.Repeat("_", lineLen))
 	printRow(w, []string{"Layer (type)", "Output Shape", "Param #"}, pos)
 	fmt.Fprintln(w, strings.Repeat("=", lineLen))
-	for i, r := range rows {
+	for _, r := range rows {
 		printRow(w, r, pos)
-		if i < len(rows)-1 {
-			fmt.Fprintln(w, strings.Repeat(" ", lineLen))
-		}
+		fmt.Fprintln(w, strings.Repeat(" ", lineLen))
 	}
 	fmt.Fprintln(w, strings.Repeat("=", lineLen))
 	tr, fr := countParams(m.Params())
@@ -54,25 +54,33 @@ func (m *Model) Summary(w io.Writer) {
 	fmt.Fprintln(w, strings.Repeat("_", lineLen))
 }
 
-// printRow prints fields in columns ending at pos, each after one space,
-// wrapping a field longer than its column onto further lines.
+// printRow prints fields as TF 2.9+'s print_row: column i ends at pos[i];
+// each field but the last keeps two spaces before the next column; the
+// first is indented by one space; a field too long for its column
+// continues on the next line.
 func printRow(w io.Writer, fields []string, pos []int) {
-	for len(strings.Join(fields, "")) > 0 {
-		var line strings.Builder
-		rest := make([]string, len(fields))
-		start := 0
-		for i, f := range fields {
-			width := pos[i] - start - 1
+	left := append([]string(nil), fields...)
+	for strings.Join(left, "") != "" {
+		line := ""
+		for i := range left {
+			start := 0
 			if i > 0 {
-				width = pos[i] - pos[i-1] - 1
+				start = pos[i-1]
 			}
-			if len(f) > width {
-				rest[i] = f[width:]
-				f = f[:width]
+			space := 2
+			if i == len(pos)-1 {
+				space = 0
 			}
-			line.WriteString(" " + f + strings.Repeat(" ", width-len(f)))
+			cut := min(pos[i]-start-space, len(left[i]))
+			if i == 0 {
+				line += " "
+			}
+			line += left[i][:cut] + strings.Repeat(" ", space)
+			left[i] = left[i][cut:]
+			if pad := pos[i] - len(line); pad > 0 {
+				line += strings.Repeat(" ", pad)
+			}
 		}
-		fmt.Fprintln(w, strings.TrimRight(line.String(), " "))
-		fields = rest
+		fmt.Fprintln(w, line)
 	}
 }

@@ -1,0 +1,39 @@
+package nn
+
+import (
+	"testing"
+
+	"github.com/golemml/golem/optim"
+	"github.com/golemml/golem/tensor"
+)
+
+// BenchmarkSeedStep times one training step of the seed model (batch 64,
+// 100 steps), as `golem bench lstm`.
+func BenchmarkSeedStep(b *testing.B) {
+	seq := NewSequential(
+		&Embedding{InputDim: 10000, OutputDim: 256},
+		&LSTM{Units: 128, ReturnSequences: true},
+		&TimeDistributed{Layer: &Dense{Units: 10000, Activation: "softmax"}},
+	)
+	m, err := NewModel(seq, []int{100}, 0)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := m.Compile(optim.NewAdam(1e-3), SparseCategoricalCrossentropy{}); err != nil {
+		b.Fatal(err)
+	}
+	rng := tensor.NewRNG(1)
+	x, y := tensor.Zeros(64, 100), tensor.Zeros(64, 100)
+	for i := range x.Data() {
+		x.Data()[i] = float32(rng.IntN(10000))
+		y.Data()[i] = float32(rng.IntN(10000))
+	}
+	for i := 0; i < b.N+1; i++ {
+		if i == 1 {
+			b.ResetTimer()
+		}
+		if _, err := m.TrainOnBatch(x, y); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
