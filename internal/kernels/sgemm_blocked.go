@@ -35,13 +35,74 @@ type gemmImpl struct {
 
 // parallelMinWork is the m·n·k below which Sgemm stays on one thread: a
 // parallel call costs a few microseconds of hand-off, which a product this
-// small does not win back.
-const parallelMinWork = 80 * 80 * 80
+// small does not win back. (A variable so tests can lower it.)
+var parallelMinWork = 80 * 80 * 80
 
 // sgemm is the entry point behind Sgemm, with shapes already checked and
 // m, n > 0.
 func sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	if m <= gemvMaxRows && k > 0 && alpha != 0 {
+		gemv(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+		return
+	}
 	sgemmWith(&bestImpl, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+}
+
+// gemvMaxRows is the most rows of C that skip packing. With one or two
+// rows (batch-1 decoding: x·Wᵀ) the product is bound by reading B, and
+// packing B would read and write it once more; these rows are computed
+// straight from B with the row kernels.
+const gemvMaxRows = 2
+
+// gemv computes C = alpha·op(A)·op(B) + beta·C for m <= gemvMaxRows by
+// streaming B: dot products against rows of B when it is transposed, AXPYs
+// of rows of B into C otherwise. Large products split the columns of C
+// over the worker pool.
+func gemv(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	var rowsBuf [gemvMaxRows][]float32
+	for i := 0; i < m; i++ {
+		if transA { // gather column i of A
+			r := make([]float32, k)
+			for p := range r {
+				r[p] = a[p*lda+i]
+			}
+			rowsBuf[i] = r
+		} else {
+			rowsBuf[i] = a[i*lda : i*lda+k]
+		}
+	}
+	rows := rowsBuf[:m]
+	work := func(lo, hi int) {
+		for i, ar := range rows {
+			cr := c[i*ldc+lo : i*ldc+hi]
+			if transB {
+				for j := lo; j < hi; j++ {
+					d := alpha * Dot(ar, b[j*ldb:j*ldb+k])
+					if beta == 0 {
+						cr[j-lo] = d
+					} else {
+						cr[j-lo] = d + beta*cr[j-lo]
+					}
+				}
+				continue
+			}
+			switch beta {
+			case 0:
+				clear(cr)
+			case 1:
+			default:
+				Scale(beta, cr)
+			}
+			for p, av := range ar {
+				Axpy(alpha*av, b[p*ldb+lo:p*ldb+hi], cr)
+			}
+		}
+	}
+	if Threads() > 1 && m*n*k >= parallelMinWork && n >= 128 {
+		parallelFor(n, 64, work)
+	} else {
+		work(0, n)
+	}
 }
 
 var bufPool sync.Pool // *[]float32 packing buffers

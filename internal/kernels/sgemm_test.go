@@ -175,11 +175,34 @@ func TestSgemmImpls(t *testing.T) {
 	}
 }
 
+// TestSgemmPublic runs the cases through Sgemm, which also takes the
+// unpacked path for one or two rows.
+func TestSgemmPublic(t *testing.T) {
+	defer SetThreads(0)
+	for _, th := range []int{1, 2} {
+		SetThreads(th)
+		for _, tc := range gemmCases() {
+			runGemmCase(t, tc, Sgemm)
+		}
+		for _, tA := range []bool{false, true} {
+			for _, tB := range []bool{false, true} {
+				for m := 1; m <= 3; m++ {
+					runGemmCase(t, gemmCase{transA: tA, transB: tB, m: m, n: 700, k: 300, alpha: 0.5, beta: 2, padA: 1, padB: 3, padC: 5}, Sgemm)
+					runGemmCase(t, gemmCase{transA: tA, transB: tB, m: m, n: 300, k: 700, alpha: 1, beta: 0}, Sgemm)
+				}
+			}
+		}
+	}
+}
+
 // TestSgemmBlockEdges uses tiny cache blocks so that every path through the
 // blocking (several kc slices with beta applied once, several nc panels,
 // several mc blocks, row and column splits) runs on small matrices.
 func TestSgemmBlockEdges(t *testing.T) {
 	defer SetThreads(0)
+	// Take the parallel path at these sizes too.
+	defer func(w int) { parallelMinWork = w }(parallelMinWork)
+	parallelMinWork = 1
 	for _, g0 := range gemmImpls() {
 		g := *g0
 		g.kc, g.mc, g.nc = 5, 2*g.mr, 2*g.nr
@@ -191,10 +214,6 @@ func TestSgemmBlockEdges(t *testing.T) {
 				{transB: true, m: 1, n: 7*g.nr + 5, k: 17, alpha: -2, beta: 1, padC: 3},
 				{transA: true, m: 9*g.mr + 2, n: 1, k: 16, alpha: 1, beta: 0, padA: 4},
 			} {
-				// Large enough to take the parallel path.
-				for tc.m*tc.n*tc.k < parallelMinWork {
-					tc.k += 97
-				}
 				t.Run(fmt.Sprintf("%s/threads=%d/%v", g.name, th, tc), func(t *testing.T) {
 					runGemmCase(t, tc, func(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
 						sgemmWith(&g, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
