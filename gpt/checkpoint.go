@@ -84,7 +84,7 @@ func Load(dir string) (*Model, error) {
 	if err != nil {
 		return nil, fmt.Errorf("gpt: load: %w", err)
 	}
-	m := New(cfg, 0)
+	m := newModel(cfg, 0)
 	byName := map[string]*paramSpec{}
 	for i := range m.specs {
 		byName[m.specs[i].name] = &m.specs[i]

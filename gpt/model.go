@@ -4,7 +4,9 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"strings"
 
+	"github.com/golemml/golem/internal/kernels"
 	"github.com/golemml/golem/optim"
 )
 
@@ -69,32 +71,53 @@ type paramSpec struct {
 
 // New returns a GPT with GPT-2's initialization: weights N(0, 0.02), the
 // residual projections (attn.c_proj, mlp.c_proj) N(0, 0.02/√(2·NLayer)),
-// biases 0, LayerNorm weights 1. It panics if cfg is invalid.
+// biases 0, LayerNorm weights 1. The draws are fixed by seed (and not by
+// the number of threads). It panics if cfg is invalid.
 func New(cfg Config, seed uint64) *Model {
-	if err := cfg.Validate(); err != nil {
-		panic(err)
+	m := newModel(cfg, seed)
+	const chunk = 1 << 16
+	type piece struct {
+		d     []float32
+		sd    float64
+		index uint64
 	}
-	m := &Model{Config: cfg, wk: newWork(), dropSeed: seed ^ 0x5DEECE66D}
-	m.layout()
-	rng := rand.New(rand.NewPCG(seed, 0xDA3E39CB94B95BDB))
-	std := 0.02
-	for _, s := range m.specs {
+	var pieces []piece
+	for si, s := range m.specs {
 		d := *s.data
 		switch {
 		case len(s.shape) == 2:
-			sd := std
+			sd := 0.02
 			if s.resid {
-				sd = std / math.Sqrt(2*float64(cfg.NLayer))
+				sd /= math.Sqrt(2 * float64(cfg.NLayer))
 			}
-			for i := range d {
-				d[i] = float32(rng.NormFloat64() * sd)
+			for i := 0; i < len(d); i += chunk {
+				pieces = append(pieces, piece{d[i:min(i+chunk, len(d))], sd, uint64(si)<<32 | uint64(i/chunk)})
 			}
-		case s.name[len(s.name)-len("weight"):] == "weight": // LayerNorm
+		case strings.HasSuffix(s.name, "weight"): // LayerNorm
 			for i := range d {
 				d[i] = 1
 			}
 		}
 	}
+	// Each piece has its own stream, so the pieces fill in parallel.
+	kernels.ParallelFor(len(pieces), func(lo, hi int) {
+		for _, p := range pieces[lo:hi] {
+			rng := rand.New(rand.NewPCG(seed, p.index))
+			for i := range p.d {
+				p.d[i] = float32(rng.NormFloat64() * p.sd)
+			}
+		}
+	})
+	return m
+}
+
+// newModel returns a model with cfg's shape and zero parameters.
+func newModel(cfg Config, seed uint64) *Model {
+	if err := cfg.Validate(); err != nil {
+		panic(err)
+	}
+	m := &Model{Config: cfg, wk: newWork(), dropSeed: seed ^ 0x5DEECE66D}
+	m.layout()
 	return m
 }
 
@@ -136,11 +159,25 @@ func (m *Model) layout() {
 	for _, s := range m.specs {
 		n += numel(s.shape)
 	}
-	m.params, m.grads = make([]float32, n), make([]float32, n)
+	m.params = make([]float32, n)
 	off := 0
 	for _, s := range m.specs {
 		k := numel(s.shape)
 		*s.data = m.params[off : off+k : off+k]
+		off += k
+	}
+}
+
+// ensureGrads allocates the gradients on first use, so that a model used
+// only for inference never holds them.
+func (m *Model) ensureGrads() {
+	if m.grads != nil {
+		return
+	}
+	m.grads = make([]float32, len(m.params))
+	off := 0
+	for _, s := range m.specs {
+		k := numel(s.shape)
 		*s.grad = m.grads[off : off+k : off+k]
 		off += k
 		m.list = append(m.list, &optim.Param{Name: s.name, Data: *s.data, Grad: *s.grad, Decay: s.decay})
@@ -159,8 +196,12 @@ func numel(shape []int) int {
 // wpe.weight, h.0.ln_1.weight, h.0.attn.c_attn.weight, ...). Matrices are
 // laid out (out, in) as nn.Linear's, the transpose of Hugging Face's Conv1D
 // files. Decay is true for the 2-D weights only. The slices alias the
-// model: an optimizer updates the model in place.
-func (m *Model) Params() []*optim.Param { return m.list }
+// model: an optimizer updates the model in place. The first call
+// allocates the gradients.
+func (m *Model) Params() []*optim.Param {
+	m.ensureGrads()
+	return m.list
+}
 
 // NumParams returns the number of parameters (the tied LM head counted once).
 func (m *Model) NumParams() int { return len(m.params) }
@@ -169,7 +210,10 @@ func (m *Model) NumParams() int { return len(m.params) }
 func (m *Model) SetTraining(on bool) { m.training = on }
 
 // ZeroGrad sets every gradient to zero.
-func (m *Model) ZeroGrad() { clear(m.grads) }
+func (m *Model) ZeroGrad() {
+	m.ensureGrads()
+	clear(m.grads)
+}
 
 // activations are the forward pass's saved tensors for B·T = N rows.
 type activations struct {
@@ -330,6 +374,7 @@ func (m *Model) Backward() {
 		panic("gpt.Backward: the last Forward had no targets")
 	}
 	m.hasLoss = false
+	m.ensureGrads()
 	c := m.Config
 	L, C, V, NH := c.NLayer, c.NEmbd, c.VocabSize, c.NHead
 	B, T := m.B, m.T
