@@ -88,8 +88,21 @@ func Gather(weight *Tensor, ids []int, shape ...int) *Tensor {
 	return record("Gather", out, []*Tensor{weight}, func(g *Tensor) []*Tensor {
 		gc := g.contiguousRaw()
 		gd := gc.st.data[gc.offset : gc.offset+len(od)]
-		gw := newTensor(weight.shape, true)
-		gwd := gw.st.data
+		// A leaf weight (the usual embedding table) gets its rows added
+		// straight into its gradient: a dense (V, D) temporary would cost
+		// a zero fill and a full pass for the few rows a batch touches.
+		direct := weight.IsLeaf() && weight.IsContiguous()
+		var gw *Tensor
+		var gwd []float32
+		if direct {
+			if weight.grad == nil {
+				weight.grad = newTensor(weight.shape, true)
+			}
+			gwd = weight.grad.st.data[weight.grad.offset : weight.grad.offset+v*d]
+		} else {
+			gw = newTensor(weight.shape, true)
+			gwd = gw.st.data
+		}
 		for r, id := range ids {
 			kernels.Axpy(1, gd[r*d:(r+1)*d], gwd[id*d:(id+1)*d])
 		}

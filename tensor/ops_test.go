@@ -296,6 +296,13 @@ func TestIndexValues(t *testing.T) {
 func TestGradIndex(t *testing.T) {
 	gradCheck(t, "IndexSelect", func(in []*Tensor) *Tensor { return IndexSelect(in[0], 1, []int{2, 0, 2, 1}) }, randT(71, 2, 3, 2))
 	gradCheck(t, "Gather", func(in []*Tensor) *Tensor { return Gather(in[0], []int{4, 1, 4, 0, 1, 1}, 2, 3) }, randT(72, 5, 3))
+	gradCheck(t, "Gather of a computed weight", func(in []*Tensor) *Tensor { return Gather(MulScalar(in[0], 2), []int{0, 2, 0}) }, randT(76, 3, 2))
+	// A leaf weight's gradient is added in place and accumulates.
+	w := randT(77, 4, 2).RequiresGrad()
+	for i := 0; i < 2; i++ {
+		Sum(Gather(w, []int{1, 3, 1}), false).Backward()
+	}
+	assertClose(t, "Gather accumulated", w.Grad().ToSlice(), []float32{0, 0, 4, 4, 0, 0, 2, 2}, 0)
 	gradCheck(t, "GatherAlong", func(in []*Tensor) *Tensor { return GatherAlong(in[0], 1, []int{0, 2, 2, 1, 1, 0}) }, randT(73, 3, 4))
 	gradCheck(t, "GatherAlong middle", func(in []*Tensor) *Tensor { return GatherAlong(in[0], 1, []int{0, 2, 1, 1, 0, 2}) }, randT(74, 2, 3, 3))
 }
