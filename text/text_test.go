@@ -42,6 +42,11 @@ type kerasFixtures struct {
 		JSON          string
 		JSONLoaded    [][]int `json:"json_loaded_sequences"`
 	}
+	Hashing []struct {
+		Text string
+		N    int
+		IDs  []int
+	} `json:"hashing_trick"`
 	Pad []struct {
 		MaxLen     *int `json:"maxlen"`
 		Padding    string
@@ -436,4 +441,20 @@ func FuzzTokenizer(f *testing.F) {
 		tok.SequencesToTexts([][]int{{-1, 0, 1, 2, n, n + 1}})
 		PadSequences(tok.TextsToSequences([]string{a, b}), PadOptions{MaxLen: 3, Padding: "post"})
 	})
+}
+
+func TestHashingTrickKeras(t *testing.T) {
+	cases := loadFixtures(t).Hashing
+	if len(cases) == 0 {
+		t.Fatal("no hashing_trick cases")
+	}
+	for _, c := range cases {
+		got := HashingTrick(c.Text, c.N, DefaultFilters, true, " ")
+		if len(got) == 0 && len(c.IDs) == 0 {
+			continue
+		}
+		if !slices.Equal(got, c.IDs) {
+			t.Errorf("HashingTrick(%q, %d) = %v, want %v", c.Text, c.N, got, c.IDs)
+		}
+	}
 }

@@ -6,7 +6,8 @@ keras-team/keras-preprocessing (MIT License, Copyright (c) 2015 - 2018, the
 respective contributors; the code behind tf.keras.preprocessing.text and
 .sequence):
 
-  keras_preprocessing/text.py      text_to_word_sequence, Tokenizer.__init__,
+  keras_preprocessing/text.py      text_to_word_sequence, hashing_trick (md5),
+                                   Tokenizer.__init__,
                                    fit_on_texts, texts_to_sequences_generator,
                                    sequences_to_texts_generator
                                    sequences_to_matrix, get_config, to_json,
@@ -52,6 +53,7 @@ import math
 import os
 import sys
 from collections import OrderedDict, defaultdict
+from hashlib import md5
 
 import numpy as np
 
@@ -72,6 +74,12 @@ def text_to_word_sequence(text, filters=DEFAULT_FILTERS, lower=True, split=" "):
     text = text.translate(translate_map)
     seq = text.split(split)
     return [i for i in seq if i]
+
+
+def hashing_trick_md5(text, n, filters=DEFAULT_FILTERS, lower=True, split=' '):
+    hash_function = lambda w: int(md5(w.encode()).hexdigest(), 16)
+    seq = text_to_word_sequence(text, filters=filters, lower=lower, split=split)
+    return [(hash_function(w) % (n - 1) + 1) for w in seq]
 
 
 class Tokenizer(object):
@@ -350,6 +358,10 @@ def main():
         ],
         "tokenizer": [tokenizer_case(*c) for c in TOKENIZER_CASES],
         "pad_sequences": [],
+        "hashing_trick": [
+            {"text": t, "n": n, "ids": hashing_trick_md5(t, n)}
+            for t in CORPUS[:6] + TESTS[:4] for n in [2, 7, 1000, 2**40]
+        ],
     }
     for c in PAD_CASES:
         x = pad_sequences(SEQS, maxlen=c["maxlen"], padding=c["padding"],
