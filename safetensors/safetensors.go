@@ -9,6 +9,7 @@ import (
 	"io"
 	"math"
 	"os"
+	"slices"
 	"sort"
 	"strings"
 	"unicode/utf8"
@@ -128,7 +129,7 @@ func readData(r io.ReaderAt, off, n int64, trusted bool) ([]byte, error) {
 	for int64(len(buf)) < n {
 		m := min(n-int64(len(buf)), chunk)
 		start := len(buf)
-		buf = append(buf, make([]byte, m)...)
+		buf = slices.Grow(buf, int(m))[:start+int(m)]
 		if k, err := r.ReadAt(buf[start:], off+int64(start)); int64(k) != m {
 			if err == nil {
 				err = io.ErrUnexpectedEOF
