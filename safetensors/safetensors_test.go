@@ -414,3 +414,28 @@ func BenchmarkReadFloat32(b *testing.B) {
 		}
 	}
 }
+
+// TestReadLarge reads a buffer bigger than one growth chunk through Read
+// (untrusted size), so the chunked path must deliver every byte.
+func TestReadLarge(t *testing.T) {
+	const n = 4<<20 + 3 // 16 MiB + 12 bytes of F32
+	data := make([]float32, n)
+	for i := range data {
+		data[i] = float32(i % 1001)
+	}
+	var buf bytes.Buffer
+	if err := Write(&buf, []Tensor{{Name: "big", Shape: []int{n}, Data: data}, {Name: "tail", Shape: []int{2}, Data: []float32{7, 8}}}, nil); err != nil {
+		t.Fatal(err)
+	}
+	f, err := Read(bytes.NewReader(buf.Bytes()), int64(buf.Len()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _, err := f.Float32("big")
+	if err != nil || !slices.Equal(got, data) {
+		t.Fatalf("big tensor differs (err %v)", err)
+	}
+	if tail, _, _ := f.Float32("tail"); !slices.Equal(tail, []float32{7, 8}) {
+		t.Fatalf("tail = %v", tail)
+	}
+}
