@@ -23,13 +23,17 @@ func binRun(kind binKind, dst, x []float32, sx int, y []float32, sy int) {
 	if sx == 1 && sy == 1 {
 		x, y = x[:n], y[:n]
 		switch kind {
-		case kAdd:
-			for j := range dst {
-				dst[j] = x[j] + y[j]
+		case kAdd, kSub:
+			// copy + Axpy runs in the kernels' vector code; blocks keep
+			// dst in L1 between the two passes.
+			alpha := float32(1)
+			if kind == kSub {
+				alpha = -1
 			}
-		case kSub:
-			for j := range dst {
-				dst[j] = x[j] - y[j]
+			for lo := 0; lo < n; lo += 2048 {
+				hi := min(lo+2048, n)
+				copy(dst[lo:hi], x[lo:hi])
+				kernels.Axpy(alpha, y[lo:hi], dst[lo:hi])
 			}
 		case kMul:
 			for j := range dst {

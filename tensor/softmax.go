@@ -1,8 +1,6 @@
 package tensor
 
 import (
-	"math"
-
 	"github.com/golemml/golem/internal/kernels"
 )
 
@@ -87,8 +85,9 @@ func softmaxOp(op string, t *Tensor, axis int, log bool) *Tensor {
 			if log {
 				// dx = g - softmax(x)·Σg
 				sum := kernels.Sum(g)
+				kernels.Exp(dx, y)
 				for j, v := range g {
-					dx[j] = v - float32(exp64(y[j]))*sum
+					dx[j] = v - dx[j]*sum
 				}
 				return
 			}
@@ -107,16 +106,13 @@ func softmaxOp(op string, t *Tensor, axis int, log bool) *Tensor {
 
 // logSoftmaxRow computes dst = (x - max) - log Σexp(x - max), the order of
 // operations PyTorch uses: for large x, forming max + log Σ first would
-// round it to float32's coarse spacing there (6e-5 at 1000).
+// round it to float32's coarse spacing there (6e-5 at 1000). The shifted
+// row's maximum is 0, so the kernel's log-sum-exp is exact to rounding.
 func logSoftmaxRow(dst, x []float32) {
 	dst = dst[:len(x)]
 	m := kernels.Max(x)
-	var s float64
-	for _, v := range x {
-		s += math.Exp(float64(v - m))
-	}
-	ls := float32(math.Log(s))
 	for i, v := range x {
-		dst[i] = (v - m) - ls
+		dst[i] = v - m
 	}
+	kernels.LogSoftmax(dst, dst)
 }

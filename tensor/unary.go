@@ -47,12 +47,18 @@ func Abs(t *Tensor) *Tensor {
 // large |x|.
 func Sigmoid(t *Tensor) *Tensor {
 	return unaryOp("Sigmoid", t, func(dst, x []float32) {
+		// e = exp(-|x|) ≤ 1 never overflows; σ(x) = 1/(1+e) for x ≥ 0
+		// and e/(1+e) below.
 		for i, v := range x {
+			dst[i] = -float32(math.Abs(float64(v)))
+		}
+		kernels.Exp(dst, dst)
+		for i, v := range x {
+			e := dst[i]
 			if v >= 0 {
-				dst[i] = float32(1 / (1 + math.Exp(-float64(v))))
+				dst[i] = 1 / (1 + e)
 			} else {
-				e := math.Exp(float64(v))
-				dst[i] = float32(e / (1 + e))
+				dst[i] = e / (1 + e)
 			}
 		}
 	}, func(dx, g, x, y []float32) {
@@ -133,13 +139,11 @@ func AddScalar(t *Tensor, s float32) *Tensor {
 // MulScalar returns t · s elementwise.
 func MulScalar(t *Tensor, s float32) *Tensor {
 	return unaryOp("MulScalar", t, func(dst, x []float32) {
-		for i, v := range x {
-			dst[i] = v * s
-		}
+		copy(dst, x)
+		kernels.Scale(s, dst)
 	}, func(dx, g, x, y []float32) {
-		for i, v := range g {
-			dx[i] = v * s
-		}
+		copy(dx, g)
+		kernels.Scale(s, dx)
 	})
 }
 
@@ -162,5 +166,3 @@ func Clamp(t *Tensor, lo, hi float32) *Tensor {
 		}
 	})
 }
-
-func exp64(x float32) float64 { return math.Exp(float64(x)) }
