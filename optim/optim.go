@@ -108,6 +108,10 @@ var (
 	_ Schedule = StepDecay{}
 	_ Schedule = ExponentialDecay{}
 	_ Schedule = CosineWithWarmup{}
+	_ Schedule = CosineDecay{}
+	_ Schedule = PolynomialDecay{}
+	_ Schedule = InverseTimeDecay{}
+	_ Schedule = PiecewiseConstant{}
 )
 
 // parallelMin is the parameter size from which an update is split across

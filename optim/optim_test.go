@@ -394,18 +394,19 @@ func TestParallelMatchesSerial(t *testing.T) {
 }
 
 // TestLargeStepAllocs: a param big enough to be split across the worker
-// pool costs at most the pool's own hand-off (its WaitGroup, one small
-// allocation per call); the optimizer adds none.
+// pool costs what one kernels.ParallelFor hand-off costs, nothing more.
 func TestLargeStepAllocs(t *testing.T) {
 	defer kernels.SetThreads(0)
 	kernels.SetThreads(2)
+	body := func(lo, hi int) {}
+	pool := testing.AllocsPerRun(10, func() { kernels.ParallelFor(4*parallelMin, body) })
 	p := []*Param{{Name: "w", Data: make([]float32, 4*parallelMin), Grad: make([]float32, 4*parallelMin), Decay: true}}
 	sgd := NewSGD(0.1)
 	sgd.Momentum = 0.9
 	for _, opt := range []Optimizer{NewAdamW(1e-3), NewAdam(1e-3), sgd, NewRMSProp(1e-3), NewAdagrad(1e-3)} {
 		opt.Step(p)
-		if a := testing.AllocsPerRun(10, func() { opt.Step(p) }); a > 1 {
-			t.Errorf("%T: %v allocations per step of one %d-value param", opt, a, len(p[0].Data))
+		if a := testing.AllocsPerRun(10, func() { opt.Step(p) }); a > pool {
+			t.Errorf("%T: %v allocations per step of one %d-value param; the pool's hand-off alone makes %v", opt, a, len(p[0].Data), pool)
 		}
 	}
 }
@@ -435,4 +436,43 @@ func BenchmarkSGDMomentum(b *testing.B) {
 	for b.Loop() {
 		opt.Step(params)
 	}
+}
+
+// TestKerasSchedules checks the Keras schedules against values worked out
+// from Keras's formulas by hand.
+func TestKerasSchedules(t *testing.T) {
+	cases := []struct {
+		name string
+		s    Schedule
+		want map[int]float64
+	}{
+		{"CosineDecay", CosineDecay{Initial: 0.1, DecaySteps: 100, Alpha: 0.1},
+			map[int]float64{0: 0.1, 50: 0.1 * (0.9*0.5 + 0.1), 100: 0.01, 1000: 0.01}},
+		{"PolynomialDecay", PolynomialDecay{Initial: 0.1, DecaySteps: 10, End: 0.01, Power: 1},
+			map[int]float64{0: 0.1, 5: 0.055, 10: 0.01, 20: 0.01}},
+		{"PolynomialDecay power 2", PolynomialDecay{Initial: 1, DecaySteps: 10, End: 0, Power: 2},
+			map[int]float64{0: 1, 5: 0.25, 9: 0.01 * 1}},
+		{"PolynomialDecay cycle", PolynomialDecay{Initial: 0.1, DecaySteps: 10, End: 0.01, Power: 1, Cycle: true},
+			// step 15: decay steps 20, (0.09)(1-0.75)+0.01
+			map[int]float64{0: 0.1, 10: 0.01, 15: 0.09*0.25 + 0.01, 20: 0.01}},
+		{"InverseTimeDecay", InverseTimeDecay{Initial: 0.1, DecaySteps: 10, Rate: 0.5},
+			map[int]float64{0: 0.1, 5: 0.1 / 1.25, 10: 0.1 / 1.5}},
+		{"InverseTimeDecay staircase", InverseTimeDecay{Initial: 0.1, DecaySteps: 10, Rate: 0.5, Staircase: true},
+			map[int]float64{5: 0.1, 19: 0.1 / 1.5, 20: 0.05}},
+		{"PiecewiseConstant", PiecewiseConstant{Boundaries: []int{100, 200}, Values: []float64{1, 0.5, 0.1}},
+			map[int]float64{0: 1, 100: 1, 101: 0.5, 200: 0.5, 201: 0.1, 5000: 0.1}},
+	}
+	for _, c := range cases {
+		for step, want := range c.want {
+			if got := c.s.LR(step); math.Abs(got-want) > 1e-12 {
+				t.Errorf("%s.LR(%d) = %.15g, want %.15g", c.name, step, got, want)
+			}
+		}
+	}
+	defer func() {
+		if r := recover(); r == nil || !strings.Contains(r.(string), "2 values for 2 boundaries") {
+			t.Errorf("PiecewiseConstant misuse: panic %v", r)
+		}
+	}()
+	PiecewiseConstant{Boundaries: []int{1, 2}, Values: []float64{1, 2}}.LR(0)
 }
