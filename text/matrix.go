@@ -71,3 +71,24 @@ func (t *Tokenizer) SequencesToMatrix(seqs [][]int, mode string) ([][]float64, e
 	}
 	return out, nil
 }
+
+// FitOnSequences updates DocumentCount and IndexDocs (the number of
+// sequences each id occurs in) from id sequences, as Keras's
+// fit_on_sequences; it is what SequencesToMatrix's "tfidf" mode needs when
+// FitOnTexts was never called.
+func (t *Tokenizer) FitOnSequences(seqs [][]int) {
+	if t.IndexDocs == nil {
+		t.IndexDocs = map[int]int{}
+	}
+	t.DocumentCount += len(seqs)
+	seen := map[int]bool{}
+	for _, s := range seqs {
+		clear(seen)
+		for _, id := range s {
+			if !seen[id] {
+				seen[id] = true
+				t.IndexDocs[id]++
+			}
+		}
+	}
+}

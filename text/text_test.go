@@ -458,3 +458,23 @@ func TestHashingTrickKeras(t *testing.T) {
 		}
 	}
 }
+
+func TestFitOnSequences(t *testing.T) {
+	tok := NewTokenizer()
+	tok.NumWords = 4
+	tok.FitOnSequences([][]int{{1, 1, 2}, {2, 3}, {}})
+	if tok.DocumentCount != 3 || !reflect.DeepEqual(tok.IndexDocs, map[int]int{1: 1, 2: 2, 3: 1}) {
+		t.Fatalf("DocumentCount %d, IndexDocs %v", tok.DocumentCount, tok.IndexDocs)
+	}
+	m, err := tok.SequencesToMatrix([][]int{{1, 1, 3}}, "tfidf")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// id 1: (1+ln 2)·ln(1+3/2); id 3: (1+ln 1)·ln(1+3/2).
+	want := []float64{0, (1 + math.Log(2)) * math.Log(2.5), 0, math.Log(2.5)}
+	for j := range want {
+		if math.Abs(m[0][j]-want[j]) > 1e-15 {
+			t.Errorf("tfidf[%d] = %g, want %g", j, m[0][j], want[j])
+		}
+	}
+}
