@@ -64,7 +64,7 @@ func (t *Tensor) Retain() *Tensor {
 // Detach returns a view of t's values that is not part of any graph.
 func (t *Tensor) Detach() *Tensor {
 	t.live("Detach")
-	t.st.refs++
+	t.st.refs.Add(1)
 	return &Tensor{st: t.st, offset: t.offset, shape: t.shape, strides: t.strides}
 }
 

@@ -71,8 +71,11 @@
 //
 // Large elementwise ops (above 32K elements), row ops (Softmax, LogSoftmax,
 // Max, gathers) and batches of small matrix products are split over
-// kernels.ParallelFor's persistent worker pool. Tensors themselves are not
-// safe for concurrent mutation; run one graph per goroutine.
+// kernels.ParallelFor's persistent worker pool. Several goroutines may read
+// a shared tensor and take views of it (weights during parallel inference:
+// the storage reference counts are atomic), but a tensor must not be
+// written, nor gradients accumulated into it, from two goroutines at once;
+// run one training graph per goroutine.
 //
 // # Per-example gradients
 //

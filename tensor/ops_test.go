@@ -434,3 +434,27 @@ func TestGradCausalAttention(t *testing.T) {
 		return MatMul(att, v)
 	}, randT(121, 2, 2, T, 3), randT(122, 2, 2, T, 3), randT(123, 2, 2, T, 3))
 }
+
+// TestConcurrentReadersOfSharedWeights runs inference from several
+// goroutines over one weight tensor, taking views of it (run with -race).
+func TestConcurrentReadersOfSharedWeights(t *testing.T) {
+	w := randT(131, 8, 6)
+	x := randT(132, 4, 6)
+	want := MatMul(x, w.T()).ToSlice()
+	done := make(chan []float32)
+	for g := 0; g < 4; g++ {
+		go func() {
+			var last []float32
+			for i := 0; i < 50; i++ {
+				y := MatMul(x, w.T())
+				last = y.ToSlice()
+				y.Release()
+			}
+			done <- last
+		}()
+	}
+	for g := 0; g < 4; g++ {
+		assertClose(t, "concurrent", <-done, want, 0)
+	}
+	assertClose(t, "weights intact", MatMul(x, w.T()).ToSlice(), want, 0)
+}

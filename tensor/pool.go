@@ -3,12 +3,16 @@ package tensor
 import (
 	"math/bits"
 	"sync"
+	"sync/atomic"
 )
 
 // storage is the memory behind one or more tensor views.
 type storage struct {
 	data []float32
-	refs int32 // tensors viewing this storage that have not been released
+	// refs counts the tensors viewing this storage that have not been
+	// released. It is atomic so that goroutines sharing read-only tensors
+	// (weights during parallel inference) may take views of them.
+	refs atomic.Int32
 	pool bool  // data came from the pool and may return to it
 }
 
@@ -44,17 +48,23 @@ func newStorage(n int, zero bool) *storage {
 		if zero {
 			clear(buf)
 		}
-		return &storage{data: buf, refs: 1, pool: true}
+		return newStorageOf(buf, true)
 	}
 	pool.Unlock()
-	return &storage{data: make([]float32, n, 1<<c), refs: 1, pool: true}
+	return newStorageOf(make([]float32, n, 1<<c), true)
+}
+
+// newStorageOf wraps data as storage with one reference.
+func newStorageOf(data []float32, pooled bool) *storage {
+	s := &storage{data: data, pool: pooled}
+	s.refs.Store(1)
+	return s
 }
 
 // release drops one reference and returns the buffer to the pool when none
 // are left.
 func (s *storage) release() {
-	s.refs--
-	if s.refs > 0 || !s.pool || s.data == nil {
+	if s.refs.Add(-1) > 0 || !s.pool || s.data == nil {
 		return
 	}
 	buf := s.data[:0]

@@ -87,7 +87,7 @@ func FromSlice(data []float32, shape ...int) *Tensor {
 		panic(fmt.Sprintf("tensor.FromSlice: %d values do not fill shape %v (%d)", len(data), shape, numel(shape)))
 	}
 	sh := append([]int(nil), shape...)
-	return &Tensor{st: &storage{data: data, refs: 1}, shape: sh, strides: contiguousStrides(sh)}
+	return &Tensor{st: newStorageOf(data, false), shape: sh, strides: contiguousStrides(sh)}
 }
 
 // Arange returns the 1-D tensor [start, start+step, ...) up to end.

@@ -4,7 +4,7 @@ import "fmt"
 
 // view returns a tensor sharing t's storage with the given layout.
 func (t *Tensor) view(offset int, shape, strides []int) *Tensor {
-	t.st.refs++
+	t.st.refs.Add(1)
 	return &Tensor{st: t.st, offset: offset, shape: shape, strides: strides}
 }
 
