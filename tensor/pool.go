@@ -13,7 +13,7 @@ type storage struct {
 	// released. It is atomic so that goroutines sharing read-only tensors
 	// (weights during parallel inference) may take views of them.
 	refs atomic.Int32
-	pool bool  // data came from the pool and may return to it
+	pool bool // data came from the pool and may return to it
 }
 
 // The pool keeps freed buffers by power-of-two size class. It holds at most
