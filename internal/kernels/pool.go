@@ -7,25 +7,67 @@ import (
 )
 
 // The worker pool. Workers are started once, on first use, and live for the
-// life of the process: ParallelFor hands each of them one chunk of the range
-// and runs the first chunk itself, so a call costs a few channel hand-offs,
-// not a goroutine per chunk.
+// life of the process. A parallel call publishes a job (a number of chunks
+// and the function that runs one) to the idle workers and then claims
+// chunks itself; every participant claims the next unclaimed chunk until
+// none is left. The caller waits only for chunks that a worker has claimed,
+// never for a worker that has not woken up yet: on a busy machine, where
+// the OS may not run a worker for milliseconds, the caller simply does the
+// work itself.
 //
-// One ParallelFor runs on the pool at a time. A call that finds the pool busy
-// (another goroutine's call, or a call nested inside a chunk) runs its whole
-// range inline on the calling goroutine: always correct, never a deadlock.
+// One call uses the pool at a time. A call that finds the pool busy
+// (another goroutine's call, or a call nested inside a chunk) runs its
+// chunks inline on the calling goroutine: always correct, never a deadlock.
 
 var (
 	threadsSet atomic.Int32 // 0: follow GOMAXPROCS
 
 	poolMu      sync.Mutex // held for the duration of one parallel call
-	poolWorkers []chan poolTask
+	poolWorkers []chan *poolJob
 )
 
-type poolTask struct {
-	fn     func(lo, hi int)
-	lo, hi int
-	done   *sync.WaitGroup
+type poolJob struct {
+	next, done atomic.Int64
+	chunks     int64
+	run        func(i int) // runs chunk i
+	finished   chan struct{}
+}
+
+// work claims and runs chunks until none is left.
+func (j *poolJob) work() {
+	for {
+		i := j.next.Add(1) - 1
+		if i >= j.chunks {
+			return
+		}
+		j.run(int(i))
+		if j.done.Add(1) == j.chunks {
+			close(j.finished)
+		}
+	}
+}
+
+// poolSpins is how many times an idle worker yields, checking for a new
+// job, before it parks: back-to-back parallel calls (the blocks of one
+// SGEMM, the layers of a model) then find it awake, since waking a parked
+// goroutine costs microseconds.
+const poolSpins = 200
+
+func poolWorker(ch chan *poolJob) {
+	for {
+		var j *poolJob
+		for spin := 0; spin < poolSpins && j == nil; spin++ {
+			select {
+			case j = <-ch:
+			default:
+				runtime.Gosched()
+			}
+		}
+		if j == nil {
+			j = <-ch
+		}
+		j.work()
+	}
 }
 
 // SetThreads sets how many threads ParallelFor and Sgemm use. n <= 0 goes
@@ -49,9 +91,9 @@ func Threads() int {
 // ParallelFor splits [0,n) into at most Threads() contiguous chunks of
 // nearly equal size and calls fn(lo, hi) once per chunk, concurrently on a
 // persistent worker pool; it returns when every chunk is done. With one
-// thread, n <= 1, or the pool busy (a nested or concurrent call), it calls
-// fn(0, n) on the calling goroutine. fn must be safe to run concurrently on
-// disjoint ranges. A panic in fn on a worker crashes the process, as a
+// thread, n <= 1, or the pool busy (a nested or concurrent call), the
+// chunks run on the calling goroutine. fn must be safe to run concurrently
+// on disjoint ranges. A panic in fn on a worker crashes the process, as a
 // panic in any goroutine does.
 func ParallelFor(n int, fn func(lo, hi int)) {
 	parallelFor(n, 1, fn)
@@ -63,42 +105,53 @@ func parallelFor(n, grain int, fn func(lo, hi int)) {
 	if n <= 0 {
 		return
 	}
-	t := Threads()
 	units := (n + grain - 1) / grain
-	if t > units {
-		t = units
-	}
-	if t <= 1 || !poolMu.TryLock() {
+	t := min(Threads(), units)
+	bound := func(i int) int { return min((units*i/t)*grain, n) }
+	if t <= 1 {
 		fn(0, n)
+		return
+	}
+	runChunks(t, t, func(i int) {
+		if lo, hi := bound(i), bound(i+1); lo < hi {
+			fn(lo, hi)
+		}
+	})
+}
+
+// parallelChunks calls fn on the chunks [i·chunk, min((i+1)·chunk, n)),
+// which the threads claim one at a time, so a thread that the OS
+// deschedules holds up only the chunk it is in.
+func parallelChunks(n, chunk int, fn func(lo, hi int)) {
+	if n <= 0 {
+		return
+	}
+	nc := (n + chunk - 1) / chunk
+	runChunks(min(Threads(), nc), nc, func(i int) { fn(i*chunk, min((i+1)*chunk, n)) })
+}
+
+// runChunks runs run(0..chunks-1) on up to t threads, the caller one of
+// them, and returns when all are done.
+func runChunks(t, chunks int, run func(i int)) {
+	if t <= 1 || chunks <= 1 || !poolMu.TryLock() {
+		for i := 0; i < chunks; i++ {
+			run(i)
+		}
 		return
 	}
 	defer poolMu.Unlock()
 	for len(poolWorkers) < t-1 {
-		ch := make(chan poolTask)
+		ch := make(chan *poolJob, 1)
 		poolWorkers = append(poolWorkers, ch)
 		go poolWorker(ch)
 	}
-	var wg sync.WaitGroup
-	wg.Add(t - 1)
-	bound := func(i int) int {
-		b := (units * i / t) * grain
-		if b > n {
-			b = n
+	j := &poolJob{chunks: int64(chunks), run: run, finished: make(chan struct{})}
+	for _, ch := range poolWorkers[:t-1] {
+		select {
+		case ch <- j:
+		default: // still busy with (or yet to drain) an earlier job
 		}
-		return b
 	}
-	for i := 1; i < t; i++ {
-		poolWorkers[i-1] <- poolTask{fn: fn, lo: bound(i), hi: bound(i + 1), done: &wg}
-	}
-	fn(0, bound(1))
-	wg.Wait()
-}
-
-func poolWorker(ch chan poolTask) {
-	for task := range ch {
-		if task.lo < task.hi {
-			task.fn(task.lo, task.hi)
-		}
-		task.done.Done()
-	}
+	j.work()
+	<-j.finished
 }

@@ -99,16 +99,19 @@ func gemv(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int,
 		}
 	}
 	if Threads() > 1 && m*n*k >= parallelMinWork && n >= 128 {
-		parallelFor(n, 64, work)
+		parallelChunks(n, max(64, roundUp(n/(4*Threads()), 16)), work)
 	} else {
 		work(0, n)
 	}
 }
 
-var bufPool sync.Pool // *[]float32 packing buffers
+// Packing buffers, recycled between calls: one pool for B panels and one
+// for A blocks and scratch tiles, so that a small request does not take a
+// large buffer that the next large request then has to allocate again.
+var panelPool, blockPool sync.Pool // *[]float32
 
-func getBuf(n int) *[]float32 {
-	if p, ok := bufPool.Get().(*[]float32); ok && cap(*p) >= n {
+func getBuf(pool *sync.Pool, n int) *[]float32 {
+	if p, ok := pool.Get().(*[]float32); ok && cap(*p) >= n {
 		*p = (*p)[:n]
 		return p
 	}
@@ -116,7 +119,7 @@ func getBuf(n int) *[]float32 {
 	return &s
 }
 
-func putBuf(p *[]float32) { bufPool.Put(p) }
+func putBuf(pool *sync.Pool, p *[]float32) { pool.Put(p) }
 
 func sgemmWith(g *gemmImpl, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
 	if k == 0 || alpha == 0 {
@@ -125,18 +128,22 @@ func sgemmWith(g *gemmImpl, transA, transB bool, m, n, k int, alpha float32, a [
 	}
 	mr, nr := g.mr, g.nr
 	par := Threads() > 1 && m*n*k >= parallelMinWork
-	run := func(units, grain int, fn func(lo, hi int)) {
+	// run calls fn over [0,units) in chunks of at most chunk units, on the
+	// pool when par.
+	run := func(units, chunk int, fn func(lo, hi int)) {
 		if par {
-			parallelFor(units, grain, fn)
+			parallelChunks(units, chunk, fn)
 		} else {
-			fn(0, units)
+			for lo := 0; lo < units; lo += chunk {
+				fn(lo, min(lo+chunk, units))
+			}
 		}
 	}
 
 	ncb := min(g.nc, roundUp(n, nr))
 	kcb := min(g.kc, k)
-	bp := getBuf(kcb * ncb)
-	defer putBuf(bp)
+	bp := getBuf(&panelPool, kcb*ncb)
+	defer putBuf(&panelPool, bp)
 	bpack := *bp
 
 	mStrips := (m + mr - 1) / mr
@@ -145,8 +152,8 @@ func sgemmWith(g *gemmImpl, transA, transB bool, m, n, k int, alpha float32, a [
 	splitN := par && mStrips < 2*Threads()
 	var ap *[]float32
 	if splitN {
-		ap = getBuf(mStrips * mr * kcb)
-		defer putBuf(ap)
+		ap = getBuf(&blockPool, mStrips*mr*kcb)
+		defer putBuf(&blockPool, ap)
 	}
 
 	for jc := 0; jc < n; jc += g.nc {
@@ -158,7 +165,7 @@ func sgemmWith(g *gemmImpl, transA, transB bool, m, n, k int, alpha float32, a [
 			if pc > 0 {
 				be = 1
 			}
-			run(nStrips, 1, func(lo, hi int) {
+			run(nStrips, max(1, nStrips/(4*Threads())), func(lo, hi int) {
 				for s := lo; s < hi; s++ {
 					j0 := jc + s*nr
 					packB(bpack[s*kb*nr:(s+1)*kb*nr], transB, b, ldb, pc, kb, j0, min(nr, n-j0), nr)
@@ -170,24 +177,26 @@ func sgemmWith(g *gemmImpl, transA, transB bool, m, n, k int, alpha float32, a [
 					i0 := s * mr
 					packA(apack[s*kb*mr:(s+1)*kb*mr], transA, a, lda, pc, kb, i0, min(mr, m-i0), mr)
 				}
-				run(nStrips, 1, func(lo, hi int) {
+				run(nStrips, max(1, nStrips/(4*Threads())), func(lo, hi int) {
 					macroKernel(g, 0, m, kb, jc, lo, hi, n, apack, bpack, alpha, be, c, ldc)
 				})
 				continue
 			}
-			run(mStrips, 1, func(lo, hi int) {
-				mcs := g.mc / mr // strips per A block
-				abuf := getBuf(min(mcs, hi-lo) * mr * kb)
+			// Row blocks of at most mc rows, at least four per thread when
+			// C is short, claimed by the threads as they go.
+			chunk := min(g.mc/mr, max(1, mStrips/(4*Threads())))
+			if !par {
+				chunk = g.mc / mr
+			}
+			run(mStrips, chunk, func(lo, hi int) {
+				abuf := getBuf(&blockPool, (hi-lo)*mr*kb)
 				apack := *abuf
-				for s0 := lo; s0 < hi; s0 += mcs {
-					s1 := min(s0+mcs, hi)
-					for s := s0; s < s1; s++ {
-						i0 := s * mr
-						packA(apack[(s-s0)*kb*mr:(s-s0+1)*kb*mr], transA, a, lda, pc, kb, i0, min(mr, m-i0), mr)
-					}
-					macroKernel(g, s0*mr, min(s1*mr, m), kb, jc, 0, nStrips, n, apack, bpack, alpha, be, c, ldc)
+				for s := lo; s < hi; s++ {
+					i0 := s * mr
+					packA(apack[(s-lo)*kb*mr:(s-lo+1)*kb*mr], transA, a, lda, pc, kb, i0, min(mr, m-i0), mr)
 				}
-				putBuf(abuf)
+				macroKernel(g, lo*mr, min(hi*mr, m), kb, jc, 0, nStrips, n, apack, bpack, alpha, be, c, ldc)
+				putBuf(&blockPool, abuf)
 			})
 		}
 	}
@@ -198,8 +207,12 @@ func sgemmWith(g *gemmImpl, transA, transB bool, m, n, k int, alpha float32, a [
 // jc. Edge tiles go through a scratch tile.
 func macroKernel(g *gemmImpl, i0, i1, kb, jc, s0, s1, n int, apack, bpack []float32, alpha, beta float32, c []float32, ldc int) {
 	mr, nr := g.mr, g.nr
-	var tmpArr [32 * 64]float32
-	tmp := tmpArr[:mr*nr]
+	var tmp []float32 // scratch tile for edges, taken when first needed
+	defer func() {
+		if tmp != nil {
+			putBuf(&blockPool, &tmp)
+		}
+	}()
 	for s := s0; s < s1; s++ {
 		j := jc + s*nr
 		nw := min(nr, n-j)
@@ -210,6 +223,9 @@ func macroKernel(g *gemmImpl, i0, i1, kb, jc, s0, s1, n int, apack, bpack []floa
 			if mh == mr && nw == nr {
 				g.kern(kb, as, bs, c[i*ldc+j:], ldc, alpha, beta)
 				continue
+			}
+			if tmp == nil {
+				tmp = *getBuf(&blockPool, mr*nr)
 			}
 			g.kern(kb, as, bs, tmp, nr, alpha, 0)
 			for r := 0; r < mh; r++ {
