@@ -59,8 +59,8 @@
 // it walked: the storage of every intermediate tensor goes back to the pool,
 // so a training loop's steady state allocates no tensor memory (the test
 // TestMLPTrainStepDoesNotAllocateTensorMemory measures it on a 784-256-10
-// MLP: a few tens of KiB of graph bookkeeping per step against about 1 MiB
-// of activations and gradients reused from the pool). An intermediate whose
+// MLP: about 10 KiB of graph bookkeeping per step against about 1 MiB of
+// activations and gradients reused from the pool). An intermediate whose
 // values are needed after Backward must be kept with Retain before Backward
 // is called; reading a released tensor panics with a message saying so (it
 // never returns stale data). Leaves (parameters, inputs) are never released

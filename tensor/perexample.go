@@ -30,7 +30,9 @@ func linearRows(op string, x, g *Tensor) (xc, gc *Tensor, b, rows, in, out int) 
 }
 
 // LinearGradSqNorms returns, for each example b, the squared Frobenius norm
-// ‖x_bᵀ·g_b‖² of its gradient of W, where y = x·W (see above). With one row
+// ‖x_bᵀ·g_b‖² of its gradient of W, where y = x·W with x of shape (B, …, in)
+// and g, the gradient of the per-example losses with respect to y, of shape
+// (B, …, out) (see Per-example gradients in the package doc). With one row
 // per example it is ‖x_b‖²·‖g_b‖²; with T rows it uses whichever of the
 // T×T Gram matrices (Σ (x_b·x_bᵀ) ⊙ (g_b·g_bᵀ)) or the in×out product is
 // cheaper.

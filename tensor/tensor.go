@@ -52,8 +52,30 @@ func checkShape(op string, shape []int) {
 
 // newTensor returns a contiguous tensor of shape from the pool.
 func newTensor(shape []int, zero bool) *Tensor {
-	sh := append([]int(nil), shape...)
-	return &Tensor{st: newStorage(numel(sh), zero), shape: sh, strides: contiguousStrides(sh)}
+	// One allocation holds the tensor, its shape and its strides.
+	type block struct {
+		t   Tensor
+		dim [8]int
+	}
+	n := len(shape)
+	var sh, st []int
+	var t *Tensor
+	if n <= 4 {
+		b := &block{}
+		t, sh, st = &b.t, b.dim[:n:n], b.dim[4:4+n:4+n]
+	} else {
+		t = &Tensor{}
+		buf := make([]int, 2*n)
+		sh, st = buf[:n:n], buf[n:]
+	}
+	copy(sh, shape)
+	s := 1
+	for i := n - 1; i >= 0; i-- {
+		st[i] = s
+		s *= sh[i]
+	}
+	t.st, t.shape, t.strides = newStorage(s, zero), sh, st
+	return t
 }
 
 // Zeros returns a tensor of shape filled with 0.
