@@ -250,3 +250,13 @@ func (c *JSONLLogger) OnEpochEnd(m *Model, epoch int, logs Logs) error {
 	c.rows.WriteString("}\n")
 	return atomicfile.WriteFile(c.Path, c.rows.Bytes())
 }
+
+// OnTrainEnd puts back the best weights when RestoreBestWeights is set and
+// the last epoch was not the best (training ran out of epochs before the
+// patience did).
+func (e *EarlyStopping) OnTrainEnd(m *Model) error {
+	if e.RestoreBestWeights && e.save != nil && e.StoppedEpoch < 0 && e.wait > 0 {
+		restore(m, e.save)
+	}
+	return nil
+}

@@ -54,6 +54,15 @@ func init() {
 		func() Layer { return &LSTM{} },
 		func() Layer { return &GRU{} },
 		func() Layer { return &Bidirectional{} },
+		func() Layer { return &LayerNorm{} },
+		func() Layer { return &BatchNorm{} },
+		func() Layer { return &GlobalAveragePooling1D{} },
+		func() Layer { return &Conv1D{} },
+		func() Layer { return &Conv2D{} },
+		func() Layer { return &MaxPool2D{} },
+		func() Layer { return &AveragePool2D{} },
+		func() Layer { return &MultiHeadAttention{} },
+		func() Layer { return &TransformerBlock{} },
 	} {
 		Register(className(f()), f)
 	}
