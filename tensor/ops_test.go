@@ -458,3 +458,72 @@ func TestConcurrentReadersOfSharedWeights(t *testing.T) {
 	}
 	assertClose(t, "weights intact", MatMul(x, w.T()).ToSlice(), want, 0)
 }
+
+// TestBroadcastRandomShapes compares broadcasting ops on random shapes and
+// strided views with a direct index-by-index evaluation.
+func TestBroadcastRandomShapes(t *testing.T) {
+	rng := NewRNG(141)
+	for trial := 0; trial < 200; trial++ {
+		nd := 1 + rng.IntN(4)
+		full := make([]int, nd)
+		for i := range full {
+			full[i] = 1 + rng.IntN(4)
+		}
+		if trial%10 == 0 { // large enough for the parallel path
+			full[nd-1] = 40000 / numel(full[:nd-1]) / 1
+		}
+		pick := func(seed uint64) *Tensor {
+			// A suffix of full with some dimensions set to 1, possibly
+			// built as a transposed view.
+			k := 1 + rng.IntN(nd)
+			sh := append([]int(nil), full[nd-k:]...)
+			for i := range sh {
+				if rng.IntN(3) == 0 {
+					sh[i] = 1
+				}
+			}
+			if len(sh) >= 2 && rng.IntN(2) == 0 {
+				rev := append([]int(nil), sh...)
+				rev[0], rev[len(rev)-1] = rev[len(rev)-1], rev[0]
+				return randT(seed, rev...).Transpose(0, len(rev)-1)
+			}
+			return randT(seed, sh...)
+		}
+		a, b, c := pick(uint64(trial)), pick(uint64(trial+1000)), pick(uint64(trial+2000))
+		sum, prod, where := Add(a, b), Mul(a, b), Where(c, a, b)
+		if !sameShape(sum.Shape(), broadcastShape("test", a.Shape(), b.Shape())) {
+			t.Fatalf("shape %v for %v + %v", sum.Shape(), a.Shape(), b.Shape())
+		}
+		at := func(x *Tensor, idx []int) float32 {
+			k := len(idx) - x.Dim()
+			sub := make([]int, x.Dim())
+			for i := range sub {
+				if x.Shape()[i] != 1 {
+					sub[i] = idx[k+i]
+				}
+			}
+			return x.At(sub...)
+		}
+		idx := make([]int, sum.Dim())
+		for n := 0; n < sum.Numel(); n += 1 + n%97 {
+			r := n
+			for d := sum.Dim() - 1; d >= 0; d-- {
+				idx[d] = r % sum.Shape()[d]
+				r /= sum.Shape()[d]
+			}
+			av, bv := at(a, idx), at(b, idx)
+			if sum.At(idx...) != av+bv || prod.At(idx...) != av*bv {
+				t.Fatalf("trial %d %v %v at %v: sum %v prod %v, want %v %v", trial, a.Shape(), b.Shape(), idx, sum.At(idx...), prod.At(idx...), av+bv, av*bv)
+			}
+			if len(where.Shape()) == len(idx) {
+				want := bv
+				if at(c, idx) != 0 {
+					want = av
+				}
+				if where.At(idx...) != want {
+					t.Fatalf("trial %d Where at %v = %v, want %v", trial, idx, where.At(idx...), want)
+				}
+			}
+		}
+	}
+}
