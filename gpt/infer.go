@@ -168,7 +168,7 @@ func (m *Model) Step(caches []*Cache, tokens [][]int) [][]float32 {
 // over output features; for more rows it uses SGEMM.
 func (m *Model) linear(out, inp, weight, bias []float32, N, C, OC int) {
 	if N > matvecMax {
-		matmulForward(out, inp, weight, bias, N, C, OC)
+		matmulForward(m.wk, out, inp, weight, bias, N, C, OC)
 		return
 	}
 	m.wk.mv = matvecJob{out: out, inp: inp, w: weight, b: bias, N: N, C: C, OC: OC}

@@ -95,15 +95,24 @@ func (j *lnbJob) run(c, lo, hi int) {
 }
 
 // matmulForward: inp is (N,C), weight is (OC,C), bias is (OC) or nil, out is (N,OC).
-func matmulForward(out, inp, weight, bias []float32, N, C, OC int) {
+func matmulForward(wk *work, out, inp, weight, bias []float32, N, C, OC int) {
 	beta := float32(0)
 	if bias != nil {
-		for r := 0; r < N; r++ {
-			copy(out[r*OC:(r+1)*OC], bias)
-		}
+		wk.bias = biasJob{out: out, bias: bias}
+		wk.parallel(N, &wk.bias)
 		beta = 1
 	}
 	kernels.Sgemm(false, true, N, OC, C, 1, inp, C, weight, C, beta, out, OC)
+}
+
+// biasJob fills each row of out (N,OC) with bias (OC).
+type biasJob struct{ out, bias []float32 }
+
+func (j *biasJob) run(_, lo, hi int) {
+	OC := len(j.bias)
+	for r := lo; r < hi; r++ {
+		copy(j.out[r*OC:(r+1)*OC], j.bias)
+	}
 }
 
 // matmulBackward: dinp (N,C) = dout·weight (overwritten; skipped when nil),
@@ -500,6 +509,7 @@ type work struct {
 	ce     ceJob
 	ceb    cebJob
 	mv     matvecJob
+	bias   biasJob
 	colsum colsumJob
 	sa     stepAttnJob
 

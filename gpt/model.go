@@ -311,21 +311,21 @@ func (m *Model) Forward(tokens []int, B, T int, targets []int) float32 {
 
 		// x = x + attn(ln_1(x))
 		layernormForward(wk, ln1, ln1m, ln1r, residual, w.ln1w, w.ln1b, N, C)
-		matmulForward(qkv, ln1, w.qkvw, w.qkvb, N, C, 3*C)
+		matmulForward(wk, qkv, ln1, w.qkvw, w.qkvb, N, C, 3*C)
 		attentionForward(wk, atty, lse, qkv, m.dropout(l, siteAttn), B, T, C, NH)
-		matmulForward(a.proj, atty, w.attprojw, w.attprojb, N, C, C)
+		matmulForward(wk, a.proj, atty, w.attprojw, w.attprojb, N, C, C)
 		residualForward(wk, residual2, residual, a.proj, m.dropout(l, siteAttnResid), N, C)
 		// x = x + mlp(ln_2(x))
 		layernormForward(wk, ln2, ln2m, ln2r, residual2, w.ln2w, w.ln2b, N, C)
-		matmulForward(fch, ln2, w.fcw, w.fcb, N, C, 4*C)
+		matmulForward(wk, fch, ln2, w.fcw, w.fcb, N, C, 4*C)
 		geluForward(wk, fchGelu, fch, N, 4*C)
-		matmulForward(a.proj, fchGelu, w.fcprojw, w.fcprojb, N, 4*C, C)
+		matmulForward(wk, a.proj, fchGelu, w.fcprojw, w.fcprojb, N, 4*C, C)
 		residualForward(wk, residual3, residual2, a.proj, m.dropout(l, siteMLPResid), N, C)
 		residual = residual3
 	}
 	// ln_f, then the LM head tied to wte
 	layernormForward(wk, a.lnf, a.lnfm, a.lnfr, residual, m.w.lnfw, m.w.lnfb, N, C)
-	matmulForward(a.logits, a.lnf, m.w.wte, nil, N, C, V)
+	matmulForward(wk, a.logits, a.lnf, m.w.wte, nil, N, C, V)
 
 	if targets == nil {
 		return float32(math.NaN())
