@@ -66,6 +66,7 @@ func (o *Adam) Step(params []*Param) {
 		if p.Decay {
 			wd = o.WeightDecay
 		}
+		o.job.c.decay = 1
 		o.job.run(p.Data, p.Grad, s, o.Lr, o.Beta1, o.Beta2, o.Eps, wd, o.AMSGrad)
 	}
 }
@@ -110,12 +111,11 @@ func (o *AdamW) Step(params []*Param) {
 			o.state[p] = s
 		}
 		s.step++
-		o.job.decay = 1
+		o.job.c.decay = 1
 		if p.Decay && o.WeightDecay != 0 {
-			o.job.decay = float32(1 - o.Lr*o.WeightDecay)
+			o.job.c.decay = float32(1 - o.Lr*o.WeightDecay)
 		}
 		o.job.run(p.Data, p.Grad, s, o.Lr, o.Beta1, o.Beta2, o.Eps, 0, o.AMSGrad)
-		o.job.decay = 0
 	}
 }
 
@@ -126,9 +126,8 @@ func (o *AdamW) Step(params []*Param) {
 // allocates no closure.
 type adamJob struct {
 	data, grad, m, v, vmax []float32
-	stepSize, bc2s         float32
-	b1, a1, b2, a2, e, w   float32
-	decay                  float32 // AdamW's 1 - lr·wd; 0 for Adam
+	c                      adamConsts // decay: AdamW's 1 - lr·wd; 1 for Adam
+	w                      float32    // Adam's L2 weight decay
 	fn                     func(lo, hi int)
 }
 
@@ -142,11 +141,11 @@ func (j *adamJob) run(data, grad []float32, s *adamState, lr, beta1, beta2, eps,
 	if amsgrad {
 		j.vmax = s.vmax[:n]
 	}
-	j.stepSize = float32(-(lr / bc1))
-	j.bc2s = float32(math.Sqrt(bc2))
-	j.b1, j.a1 = float32(beta1), float32(1-beta1)
-	j.b2, j.a2 = float32(beta2), float32(1-beta2)
-	j.e, j.w = float32(eps), float32(wd)
+	j.c.stepSize = float32(-(lr / bc1))
+	j.c.bc2s = float32(math.Sqrt(bc2))
+	j.c.b1, j.c.a1 = float32(beta1), float32(1-beta1)
+	j.c.b2, j.c.a2 = float32(beta2), float32(1-beta2)
+	j.c.e, j.w = float32(eps), float32(wd)
 	if j.fn == nil {
 		j.fn = j.chunk
 	}
@@ -157,47 +156,33 @@ func (j *adamJob) run(data, grad []float32, s *adamState, lr, beta1, beta2, eps,
 func (j *adamJob) chunk(lo, hi int) {
 	data, grad, m, v := j.data[lo:hi], j.grad[lo:hi], j.m[lo:hi], j.v[lo:hi]
 	grad, m, v = grad[:len(data)], m[:len(data)], v[:len(data)]
-	stepSize, bc2s, b1, a1, b2, a2, e, w := j.stepSize, j.bc2s, j.b1, j.a1, j.b2, j.a2, j.e, j.w
-	if j.decay != 0 && j.decay != 1 {
-		for i := range data {
-			data[i] *= j.decay
-		}
-	}
-	if w != 0 {
-		// L2 (Adam's weight_decay): g = grad + w·p.
-		for i, g := range grad {
-			g = fma32(w, data[i], g)
-			mi := fma32(a1, g, float32(m[i]*b1))
-			vi := fma32(float32(a2*g), g, float32(v[i]*b2))
-			m[i], v[i] = mi, vi
-			if j.vmax != nil {
-				vm := &j.vmax[lo+i]
-				*vm = max(*vm, vi)
-				vi = *vm
-			}
-			den := float32(sqrt32(vi)/bc2s) + e
-			data[i] += float32(stepSize*mi) / den
-		}
-		return
-	}
+	c := j.c
+	stepSize, bc2s, b1, a1, b2, a2, e, decay := c.stepSize, c.bc2s, c.b1, c.a1, c.b2, c.a2, c.e, c.decay
+	w := j.w
+	var vmax []float32
 	if j.vmax != nil {
-		vmax := j.vmax[lo:hi]
+		vmax = j.vmax[lo:hi]
 		vmax = vmax[:len(data)]
-		for i, g := range grad {
-			mi := fma32(a1, g, float32(m[i]*b1))
-			vi := fma32(float32(a2*g), g, float32(v[i]*b2))
-			m[i], v[i] = mi, vi
-			vm := max(vmax[i], vi)
-			vmax[i] = vm
-			den := float32(sqrt32(vm)/bc2s) + e
-			data[i] += float32(stepSize*mi) / den
-		}
-		return
 	}
-	for i, g := range grad {
+	start := 0
+	if w == 0 && vmax == nil {
+		start = adamVec(data, grad, m, v, &c)
+	}
+	for i := start; i < len(data); i++ {
+		g := grad[i]
+		if decay != 1 {
+			data[i] *= decay
+		}
+		if w != 0 {
+			g = fma32(w, data[i], g) // Adam's L2: g = grad + w·p
+		}
 		mi := fma32(a1, g, float32(m[i]*b1))
 		vi := fma32(float32(a2*g), g, float32(v[i]*b2))
 		m[i], v[i] = mi, vi
+		if vmax != nil {
+			vi = max(vmax[i], vi)
+			vmax[i] = vi
+		}
 		den := float32(sqrt32(vi)/bc2s) + e
 		data[i] += float32(stepSize*mi) / den
 	}

@@ -1,0 +1,57 @@
+//go:build !purego
+
+#include "textflag.h"
+
+// func adamAVX2(data, grad, m, v []float32, c *adamConsts)
+//
+// For each value, in float32 with PyTorch's operation order (fused
+// multiply-adds where its CPU kernels use them):
+//	p = p·decay
+//	m = fma(a1, g, m·b1)
+//	v = fma(a2·g, g, v·b2)
+//	p = p + (stepSize·m) / (sqrt(v)/bc2s + e)
+TEXT ·adamAVX2(SB), NOSPLIT, $0-104
+	MOVQ data_base+0(FP), DI
+	MOVQ data_len+8(FP), CX
+	MOVQ grad_base+24(FP), SI
+	MOVQ m_base+48(FP), R8
+	MOVQ v_base+72(FP), R9
+	MOVQ c+96(FP), AX
+	VBROADCASTSS 0(AX), Y8   // stepSize (negative)
+	VBROADCASTSS 4(AX), Y9   // sqrt(1-β2ᵗ)
+	VBROADCASTSS 8(AX), Y10  // β1
+	VBROADCASTSS 12(AX), Y11 // 1-β1
+	VBROADCASTSS 16(AX), Y12 // β2
+	VBROADCASTSS 20(AX), Y13 // 1-β2
+	VBROADCASTSS 24(AX), Y14 // eps
+	VBROADCASTSS 28(AX), Y15 // decay
+	SHRQ $3, CX
+	JZ   done
+
+loop:
+	VMOVUPS     (SI), Y0       // g
+	VMULPS      (R8), Y10, Y1  // m·β1
+	VFMADD231PS Y0, Y11, Y1    // m = (1-β1)·g + m·β1
+	VMULPS      Y0, Y13, Y2    // (1-β2)·g
+	VMULPS      (R9), Y12, Y3  // v·β2
+	VFMADD231PS Y0, Y2, Y3     // v = ((1-β2)·g)·g + v·β2
+	VMOVUPS     Y1, (R8)
+	VMOVUPS     Y3, (R9)
+	VSQRTPS     Y3, Y4
+	VDIVPS      Y9, Y4, Y4     // sqrt(v)/bc2s
+	VADDPS      Y14, Y4, Y4    // + eps
+	VMULPS      Y1, Y8, Y5     // stepSize·m
+	VDIVPS      Y4, Y5, Y5     // / denom
+	VMULPS      (DI), Y15, Y6  // p·decay
+	VADDPS      Y5, Y6, Y6
+	VMOVUPS     Y6, (DI)
+	ADDQ        $32, DI
+	ADDQ        $32, SI
+	ADDQ        $32, R8
+	ADDQ        $32, R9
+	DECQ        CX
+	JNZ         loop
+
+done:
+	VZEROUPPER
+	RET

@@ -1,0 +1,11 @@
+//go:build purego || !amd64
+
+package optim
+
+var useAVX2 = false
+
+type adamConsts struct {
+	stepSize, bc2s, b1, a1, b2, a2, e, decay float32
+}
+
+func adamVec(data, grad, m, v []float32, c *adamConsts) int { return 0 }
