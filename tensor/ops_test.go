@@ -470,7 +470,7 @@ func TestBroadcastRandomShapes(t *testing.T) {
 			full[i] = 1 + rng.IntN(4)
 		}
 		if trial%10 == 0 { // large enough for the parallel path
-			full[nd-1] = 40000 / numel(full[:nd-1]) / 1
+			full[nd-1] = 40000 / numel(full[:nd-1])
 		}
 		pick := func(seed uint64) *Tensor {
 			// A suffix of full with some dimensions set to 1, possibly
