@@ -30,3 +30,24 @@ func adamVec(data, grad, m, v []float32, c *adamConsts) int {
 	adamAVX2(data[:n], grad[:n], m[:n], v[:n], c)
 	return n
 }
+
+// sgdAVX2 computes, for len(data)/8·8 values, b = fma(damp, g, b·mom) and
+// p = fma(lr, b, p) (momentum SGD after its first step), or p = fma(lr, g, p)
+// when buf is empty.
+//
+//go:noescape
+func sgdAVX2(data, grad, buf []float32, lr, mom, damp float32)
+
+// sgdVec runs the vector SGD update on the longest prefix it can and
+// returns its length; buf may be nil (no momentum).
+func sgdVec(data, grad, buf []float32, lr, mom, damp float32) int {
+	n := len(data) &^ 7
+	if !useAVX2 || n == 0 {
+		return 0
+	}
+	if buf != nil {
+		buf = buf[:n]
+	}
+	sgdAVX2(data[:n], grad[:n], buf, lr, mom, damp)
+	return n
+}

@@ -55,3 +55,47 @@ loop:
 done:
 	VZEROUPPER
 	RET
+
+// func sgdAVX2(data, grad, buf []float32, lr, mom, damp float32)
+TEXT ·sgdAVX2(SB), NOSPLIT, $0-84
+	MOVQ data_base+0(FP), DI
+	MOVQ data_len+8(FP), CX
+	MOVQ grad_base+24(FP), SI
+	MOVQ buf_base+48(FP), R8
+	MOVQ buf_len+56(FP), R9
+	VBROADCASTSS lr+72(FP), Y8
+	VBROADCASTSS mom+76(FP), Y9
+	VBROADCASTSS damp+80(FP), Y10
+	SHRQ $3, CX
+	JZ   sgddone
+	TESTQ R9, R9
+	JZ   plain
+
+momentum:
+	VMOVUPS     (SI), Y0       // g
+	VMULPS      (R8), Y9, Y1   // b·mom
+	VFMADD231PS Y0, Y10, Y1    // b = damp·g + b·mom
+	VMOVUPS     Y1, (R8)
+	VMOVUPS     (DI), Y2
+	VFMADD231PS Y1, Y8, Y2     // p = lr·b + p
+	VMOVUPS     Y2, (DI)
+	ADDQ        $32, DI
+	ADDQ        $32, SI
+	ADDQ        $32, R8
+	DECQ        CX
+	JNZ         momentum
+	JMP         sgddone
+
+plain:
+	VMOVUPS     (SI), Y0
+	VMOVUPS     (DI), Y2
+	VFMADD231PS Y0, Y8, Y2     // p = lr·g + p
+	VMOVUPS     Y2, (DI)
+	ADDQ        $32, DI
+	ADDQ        $32, SI
+	DECQ        CX
+	JNZ         plain
+
+sgddone:
+	VZEROUPPER
+	RET

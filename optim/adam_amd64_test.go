@@ -52,3 +52,38 @@ func TestAdamAVX2MatchesGo(t *testing.T) {
 		t.Logf("%T: %d of %d values differ by an ulp or so", ov, diff, n)
 	}
 }
+
+func TestSGDAVX2MatchesGo(t *testing.T) {
+	if !useAVX2 {
+		t.Skip("CPU without AVX2 and FMA")
+	}
+	const n = 1005
+	r := rand.New(rand.NewPCG(5, 6))
+	for _, mk := range []func() Optimizer{
+		func() Optimizer { return NewSGD(0.1) },
+		func() Optimizer { o := NewSGD(0.1); o.Momentum, o.Dampening = 0.9, 0.1; return o },
+	} {
+		init := make([]float32, n)
+		for i := range init {
+			init[i] = float32(r.NormFloat64())
+		}
+		pv := &Param{Name: "v", Data: append([]float32(nil), init...), Grad: make([]float32, n)}
+		pg := &Param{Name: "g", Data: append([]float32(nil), init...), Grad: make([]float32, n)}
+		ov, og := mk(), mk()
+		for step := 0; step < 5; step++ {
+			for i := range pv.Grad {
+				g := float32(r.NormFloat64())
+				pv.Grad[i], pg.Grad[i] = g, g
+			}
+			ov.Step([]*Param{pv})
+			useAVX2 = false
+			og.Step([]*Param{pg})
+			useAVX2 = true
+		}
+		for i := range pv.Data {
+			if a, b := pv.Data[i], pg.Data[i]; a != b && math.Abs(float64(a-b)) > 4e-7*math.Abs(float64(b)) {
+				t.Fatalf("value %d: AVX2 %.9g, Go %.9g", i, a, b)
+			}
+		}
+	}
+}

@@ -9,3 +9,5 @@ type adamConsts struct {
 }
 
 func adamVec(data, grad, m, v []float32, c *adamConsts) int { return 0 }
+
+func sgdVec(data, grad, buf []float32, lr, mom, damp float32) int { return 0 }

@@ -73,8 +73,8 @@ func (j *sgdJob) chunk(lo, hi int) {
 	lr, wd, mom, damp := j.lr, j.wd, j.mom, j.damp
 	if j.buf == nil {
 		if wd == 0 {
-			for i, g := range grad {
-				data[i] = fma32(lr, g, data[i])
+			for i := sgdVec(data, grad, nil, lr, 0, 0); i < len(data); i++ {
+				data[i] = fma32(lr, grad[i], data[i])
 			}
 			return
 		}
@@ -105,6 +105,12 @@ func (j *sgdJob) chunk(lo, hi int) {
 			b := fma32(damp, g, float32(buf[i]*mom))
 			buf[i] = b
 			data[i] = fma32(lr, fma32(mom, b, g), data[i])
+		}
+	case wd == 0:
+		for i := sgdVec(data, grad, buf, lr, mom, damp); i < len(data); i++ {
+			b := fma32(damp, grad[i], float32(buf[i]*mom))
+			buf[i] = b
+			data[i] = fma32(lr, b, data[i])
 		}
 	default:
 		for i, g := range grad {
