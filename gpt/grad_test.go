@@ -126,3 +126,26 @@ func TestDropout(t *testing.T) {
 		t.Errorf("kept value scaled to %v, want %v", v, 1/0.7)
 	}
 }
+
+func TestRandomStateResumesMasks(t *testing.T) {
+	cfg := Config{NLayer: 1, NHead: 2, NEmbd: 16, BlockSize: 16, VocabSize: 20, Dropout: 0.3, Bias: true}
+	a, b := randomModel(cfg, 1), randomModel(cfg, 1)
+	a.SetTraining(true)
+	b.SetTraining(true)
+	rng := rand.New(rand.NewPCG(2, 0))
+	toks, tgts := randomTokens(rng, 12, cfg.VocabSize), randomTokens(rng, 12, cfg.VocabSize)
+	a.Forward(toks, 1, 12, tgts)
+	st, err := a.RandomState()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := b.SetRandomState(st); err != nil {
+		t.Fatal(err)
+	}
+	if la, lb := a.Forward(toks, 1, 12, tgts), b.Forward(toks, 1, 12, tgts); la != lb {
+		t.Errorf("after restoring the random state: loss %v, want %v", lb, la)
+	}
+	if err := b.SetRandomState(st[:5]); err == nil {
+		t.Error("no error for a short state")
+	}
+}
