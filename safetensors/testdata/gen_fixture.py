@@ -4,9 +4,12 @@ The `safetensors` Python package is not packaged for Debian, so the files are
 written by hand following the format specification
 (https://github.com/huggingface/safetensors#format) and the reference
 serializer's layout: an 8-byte little-endian header length, the compact JSON
-header with "__metadata__" first and the tensors sorted by dtype alignment
+header with "__metadata__" first and the tensors sorted by element size
 (descending) then name, padded with spaces to a multiple of 8 bytes, then the
-tensors' bytes in header order.
+tensors' bytes in header order. (The reference sorts by its dtype enum, which
+can order mixed-dtype files differently; readers accept any order. For the
+all-F32 file, both give name order, which golem's writer must match byte for
+byte.)
 
 Outputs:
   mixed.safetensors   F32, F16, BF16, F64, I64, I32, U8, BOOL tensors made with torch
