@@ -59,7 +59,8 @@
 //	Assistant:
 //
 // (roles: system and developer → System, user → User, assistant →
-// Assistant, tool and function → Tool). The reply stops at "\nUser:" or
+// Assistant, tool and function → Tool; content is trimmed of surrounding
+// white space, so a reply that began with a space reads back the same). The reply stops at "\nUser:" or
 // "\nSystem:", which a base model writes when it goes on with the dialogue.
 //
 // A model folder may define its own template in chat_template.txt, in Go's

@@ -2,6 +2,7 @@ package serve
 
 import (
 	"fmt"
+	"github.com/golemml/golem/sampling"
 	"net/http/httptest"
 	"strings"
 	"sync"
@@ -166,3 +167,5 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 	}
 	t.Fatalf("timed out waiting for %s", what)
 }
+
+func samplerGreedy() *sampling.Sampler { return sampling.New(sampling.Options{}, 0) }

@@ -125,7 +125,6 @@ func (s *scheduler) run() {
 				s.finish(q, "", errClosed)
 			}
 			s.metrics.queueDepth.Store(0)
-			s.metrics.active.Store(0)
 			return
 		default:
 		}
@@ -144,10 +143,10 @@ func (s *scheduler) run() {
 			}
 			q.state = s.newState()
 			active = append(active, q)
+			s.metrics.active.Add(1)
 		}
 		s.metrics.queueDepth.Store(int64(len(s.waiting)))
 		s.mu.Unlock()
-		s.metrics.active.Store(int64(len(active)))
 
 		if len(active) == 0 {
 			select {
@@ -236,8 +235,12 @@ func (s *scheduler) dropCancelled(active []*sequence) []*sequence {
 	return kept
 }
 
-// finish sends the sequence's last event and recycles its state.
+// finish sends the sequence's last event and recycles its state. The
+// gauges are updated first, so a client that sees the end sees them too.
 func (s *scheduler) finish(q *sequence, reason string, err error) {
+	if q.state != nil {
+		s.metrics.active.Add(-1)
+	}
 	q.events <- event{choice: q.choice, done: true, finish: reason, err: err}
 	if q.state != nil {
 		if r, ok := q.state.(interface{ Reset() }); ok {

@@ -35,13 +35,14 @@ type TemplateData struct {
 }
 
 // defaultTemplateText is DefaultTemplate's source; doc.go shows its output.
-const defaultTemplateText = `{{range .Messages}}{{role .Role}}: {{.Content}}
+const defaultTemplateText = `{{range .Messages}}{{role .Role}}: {{trim .Content}}
 {{end}}Assistant:{{define "stop"}}"\nUser:"
 "\nSystem:"{{end}}`
 
 // DefaultTemplate is the chat template for base models: each message is a
 // line "Role: content" (System, User, Assistant, Tool; developer counts as
-// System) and the prompt ends with "Assistant:". Replies stop at "\nUser:"
+// System; content trimmed of surrounding space) and the prompt ends with
+// "Assistant:". Replies stop at "\nUser:"
 // and "\nSystem:".
 func DefaultTemplate() *Template {
 	t, err := ParseTemplate("default", defaultTemplateText)

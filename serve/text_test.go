@@ -93,7 +93,7 @@ func TestStreamDecoderHoldsIncompleteUTF8(t *testing.T) {
 
 func TestDefaultTemplate(t *testing.T) {
 	got, err := DefaultTemplate().Apply([]Message{
-		{"developer", "Be terse."}, {"user", "Hello"}, {"assistant", "Hi."}, {"tool", "42"}, {"user", "Who?"},
+		{"developer", "Be terse."}, {"user", " Hello\n"}, {"assistant", "Hi."}, {"tool", "42"}, {"user", "Who?"},
 	})
 	if err != nil {
 		t.Fatal(err)
