@@ -579,7 +579,7 @@ func TestTimeout(t *testing.T) {
 	m := &bigramModel{ctxLen: 64, hook: g.hook}
 	s, hs := newTestServer(t, Config{Timeout: 20 * 1e6}, m) // 20 ms
 	t.Cleanup(g.open)
-		status, _, v := post(t, hs, "/v1/completions", `{"prompt":"a","temperature":0}`)
+	status, _, v := post(t, hs, "/v1/completions", `{"prompt":"a","temperature":0}`)
 	if status != 504 || errorField(v, "code") != "timeout" {
 		t.Errorf("non-streaming: %d %v", status, v)
 	}
