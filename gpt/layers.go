@@ -534,8 +534,16 @@ func newWork() *work {
 	return w
 }
 
-// chunks returns how many chunks parallel will split n rows into.
-func (w *work) chunks(n int) int { return max(1, min(kernels.Threads(), n)) }
+// chunks returns how many chunks parallel will split n rows into: a few
+// per thread, which the pool's threads claim as they come free, so that a
+// thread the OS delays does not hold the others up.
+func (w *work) chunks(n int) int {
+	t := kernels.Threads()
+	if t > 1 {
+		t *= 4
+	}
+	return max(1, min(t, n))
+}
 
 // parallel runs j over rows [0,n) in chunks(n) chunks on the worker pool.
 func (w *work) parallel(n int, j chunked) {
