@@ -1,6 +1,7 @@
 package serve
 
 import (
+	"errors"
 	"fmt"
 	"github.com/golemml/golem/sampling"
 	"net/http/httptest"
@@ -21,6 +22,9 @@ const (
 )
 
 func (charTok) VocabSize() int { return testVocab }
+
+// Save is part of tokenizer.Tokenizer; the server never saves.
+func (charTok) Save(string) error { return errors.New("charTok: Save is not supported") }
 
 func (charTok) Encode(s string) []int {
 	ids := make([]int, 0, len(s))

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/golemml/golem/sampling"
+	"github.com/golemml/golem/tokenizer"
 )
 
 // Model is what the server needs from a language model.
@@ -33,19 +34,11 @@ type Model interface {
 // State is one sequence's model state.
 type State interface{ Len() int }
 
-// Tokenizer turns text into token ids and back (tokenizer.Tokenizer has
-// these methods).
-type Tokenizer interface {
-	Encode(string) []int
-	Decode([]int) string
-	VocabSize() int
-}
-
 // Config configures a Server. Model and Tokenizer are required; zero
 // values of the other fields select the documented defaults.
 type Config struct {
 	Model     Model
-	Tokenizer Tokenizer
+	Tokenizer tokenizer.Tokenizer
 	// EOT is the end-of-text token id; sampling it ends a choice with
 	// finish_reason "stop". Negative: the model has none.
 	EOT int
@@ -473,7 +466,7 @@ type job struct {
 
 // choice is the response side of one sequence.
 type choice struct {
-	dec    streamDecoder
+	dec    *tokenizer.StreamDecoder
 	stop   stopper
 	text   strings.Builder
 	tokens int
@@ -516,7 +509,7 @@ func (s *Server) generate(w http.ResponseWriter, r *http.Request, start time.Tim
 		cctx, ccancel := context.WithCancel(ctx)
 		defer ccancel()
 		choices[i].cancel = ccancel
-		choices[i].dec.tok = s.cfg.Tokenizer
+		choices[i].dec = tokenizer.NewStreamDecoder(s.cfg.Tokenizer)
 		choices[i].stop.stops = jb.stops
 		p := i / n
 		seqs[i] = &sequence{
@@ -584,7 +577,7 @@ func (s *Server) generate(w http.ResponseWriter, r *http.Request, start time.Tim
 					s.fail(w, sse, &APIError{Status: http.StatusInternalServerError, Type: "server_error", Message: ev.err.Error()})
 					return
 				}
-				out, stopped := c.stop.add(c.dec.flush())
+				out, stopped := c.stop.add(c.dec.Flush())
 				if !stopped {
 					out += c.stop.flush()
 				}
@@ -597,7 +590,7 @@ func (s *Server) generate(w http.ResponseWriter, r *http.Request, start time.Tim
 				s.metrics.firstToken(jb.endpoint, time.Since(start))
 			}
 			c.tokens++
-			out, stopped := c.stop.add(c.dec.add(ev.tok))
+			out, stopped := c.stop.add(c.dec.Add(ev.tok))
 			finish := ""
 			if stopped {
 				finish = finishStop

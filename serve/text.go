@@ -1,43 +1,6 @@
 package serve
 
-import (
-	"strings"
-	"unicode/utf8"
-)
-
-// maxHeldTokens bounds how many tokens a streamDecoder holds back waiting
-// for an incomplete UTF-8 character to complete (a character is at most 4
-// bytes, so at most 4 byte-level tokens).
-const maxHeldTokens = 4
-
-// streamDecoder turns tokens into text one token at a time. A token that
-// ends in the middle of a multi-byte character decodes to U+FFFD; its text
-// is held back until the next tokens complete the character.
-type streamDecoder struct {
-	tok  Tokenizer
-	held []int
-}
-
-// add returns the text that token id completes ("" while held back).
-func (d *streamDecoder) add(id int) string {
-	d.held = append(d.held, id)
-	s := d.tok.Decode(d.held)
-	if strings.HasSuffix(s, string(utf8.RuneError)) && len(d.held) < maxHeldTokens {
-		return ""
-	}
-	d.held = d.held[:0]
-	return s
-}
-
-// flush returns whatever is still held back.
-func (d *streamDecoder) flush() string {
-	if len(d.held) == 0 {
-		return ""
-	}
-	s := d.tok.Decode(d.held)
-	d.held = d.held[:0]
-	return s
-}
+import "strings"
 
 // stopper applies stop strings to a growing text. Text that could be the
 // start of a stop string is held back until it is known not to be one; stop

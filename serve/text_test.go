@@ -48,49 +48,6 @@ func TestStopper(t *testing.T) {
 	}
 }
 
-// byteTok is a byte-level tokenizer: id b is byte b.
-type byteTok struct{}
-
-func (byteTok) Encode(s string) []int {
-	ids := make([]int, len(s))
-	for i := range len(s) {
-		ids[i] = int(s[i])
-	}
-	return ids
-}
-func (byteTok) Decode(ids []int) string {
-	b := make([]byte, len(ids))
-	for i, id := range ids {
-		b[i] = byte(id)
-	}
-	return strings.ToValidUTF8(string(b), "\uFFFD")
-}
-func (byteTok) VocabSize() int { return 256 }
-
-func TestStreamDecoderHoldsIncompleteUTF8(t *testing.T) {
-	text := "a€b😀"
-	d := streamDecoder{tok: byteTok{}}
-	var got []string
-	for _, id := range (byteTok{}).Encode(text) {
-		got = append(got, d.add(id))
-	}
-	// '€' is 3 bytes and '😀' 4: nothing comes out until each is complete.
-	want := []string{"a", "", "", "€", "b", "", "", "", "😀"}
-	if !reflect.DeepEqual(got, want) {
-		t.Errorf("got %q, want %q", got, want)
-	}
-	// A broken sequence is given up on after maxHeldTokens tokens.
-	d = streamDecoder{tok: byteTok{}}
-	var out string
-	for _, id := range []int{0xe2, 0x82, 'x', 'y'} {
-		out += d.add(id)
-	}
-	out += d.flush()
-	if out != "\uFFFDxy" {
-		t.Errorf("broken UTF-8: got %q", out)
-	}
-}
-
 func TestDefaultTemplate(t *testing.T) {
 	got, err := DefaultTemplate().Apply([]Message{
 		{"developer", "Be terse."}, {"user", " Hello\n"}, {"assistant", "Hi."}, {"tool", "42"}, {"user", "Who?"},
