@@ -224,6 +224,9 @@ func checkInfo(name string, ri rawInfo) (entry, error) {
 		if d < 0 {
 			return entry{}, fmt.Errorf("tensor %q: negative dimension %d in shape %v", name, d, ri.Shape)
 		}
+		if uint64(d) > math.MaxInt {
+			return entry{}, fmt.Errorf("tensor %q: dimension %d in shape %v too large", name, d, ri.Shape)
+		}
 		shape[i] = int(d)
 		if d != 0 && nel > math.MaxInt64/uint64(d) {
 			return entry{}, fmt.Errorf("tensor %q: shape %v overflows", name, ri.Shape)
