@@ -48,9 +48,8 @@ func (l *MultiHeadAttention) Build(in []int, rng *rand.Rand) error {
 	C, h, d := in[1], l.NumHeads, l.KeyDim
 	l.in = append([]int(nil), in...)
 	l.params = nil
-	// EinsumDense fans: kernel [C, h, d] has fan_in C·h·... Keras computes
-	// fans from the shape as for a conv kernel: receptive field C, fan_in
-	// h·C, fan_out d·C. We follow glorotUniform on the same shapes.
+	// Keras's glorot fans for a 3-D kernel [a, b, c]: receptive field a,
+	// fan_in a·b, fan_out a·c, as glorotUniform computes them.
 	l.Wq = l.addParam("query/kernel", glorotUniform(rng, C, h, d), true)
 	l.Bq = l.addParam("query/bias", tensor.Zeros(h, d), true)
 	l.Wk = l.addParam("key/kernel", glorotUniform(rng, C, h, d), true)

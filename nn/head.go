@@ -200,9 +200,8 @@ func softmaxXent(row []float32, sparse bool, labels []float32, r, V int) float64
 			return l
 		}
 	}
-	// Σ_k e^(z_k - max) from the probabilities is unusable here; use the
-	// identity p_k = e^(z_k-lse) on the largest probability instead:
-	// lse = max - log p_max... p at the argmax is ≥ 1/V, so exact enough.
+	// A target probability underflowed: recover log-sum-exp from the
+	// largest probability, p_max = e^(max-lse), which is at least 1/V.
 	pm := kernels.Max(row)
 	lse := float64(mx) - math.Log(float64(pm))
 	return lse*ys - yz

@@ -133,6 +133,17 @@ func (l *LSTM) ForwardState(x, mask *tensor.Tensor, initial []*tensor.Tensor, tr
 	return out, []*tensor.Tensor{hT, cT}
 }
 
+// sigmoidRow computes x = 1/(1+e^-x) in place with the vector exp kernel.
+func sigmoidRow(x []float32) {
+	for j := range x {
+		x[j] = -x[j]
+	}
+	kernels.Exp(x, x)
+	for j, e := range x {
+		x[j] = 1 / (1 + e)
+	}
+}
+
 func sigm(v float32) float32 { return 1 / (1 + float32(math.Exp(float64(-v)))) }
 func tanh32(v float32) float32 {
 	return float32(math.Tanh(float64(v)))
@@ -220,15 +231,20 @@ func lstmSeq(name string, x, W, U, b, h0, c0, mask *tensor.Tensor, reverse bool)
 					continue
 				}
 				g := gates[(bi*T+t)*G : (bi*T+t+1)*G]
+				sigmoidRow(g[:2*H])
+				kernels.Tanh(g[2*H:3*H], g[2*H:3*H])
+				sigmoidRow(g[3*H:])
+				i, f, c, og := g[:H], g[H:2*H], g[2*H:3*H], g[3*H:]
 				for j := 0; j < H; j++ {
-					i, f, c, o := sigm(g[j]), sigm(g[H+j]), tanh32(g[2*H+j]), sigm(g[3*H+j])
-					g[j], g[H+j], g[2*H+j], g[3*H+j] = i, f, c, o
-					cn := i * c
+					cn := i[j] * c[j]
 					if cp != nil {
-						cn += f * cp[j]
+						cn += f[j] * cp[j]
 					}
 					cr[j] = cn
-					hr[j] = o * tanh32(cn)
+				}
+				kernels.Tanh(hr, cr)
+				for j := 0; j < H; j++ {
+					hr[j] *= og[j]
 				}
 			}
 		})
@@ -243,6 +259,7 @@ func lstmSeq(name string, x, W, U, b, h0, c0, mask *tensor.Tensor, reverse bool)
 		dgt := tensor.Zeros(BT * G)
 		dg := dgt.Data()
 		dh, dc, dhp := make([]float32, B*H), make([]float32, B*H), make([]float32, B*H)
+		tcs := make([]float32, B*H) // tanh(c_t) per example
 		for s := T - 1; s >= 0; s-- {
 			t, pt := order(s)
 			kernels.ParallelFor(B, func(lo, hi int) {
@@ -258,9 +275,11 @@ func lstmSeq(name string, x, W, U, b, h0, c0, mask *tensor.Tensor, reverse bool)
 					cr := cs[o : o+H]
 					ga := gates[(bi*T+t)*G : (bi*T+t+1)*G]
 					dga := dg[(bi*T+t)*G : (bi*T+t+1)*G]
+					tcr := tcs[bi*H : (bi+1)*H]
+					kernels.Tanh(tcr, cr)
 					for j := 0; j < H; j++ {
 						i, f, c, og := ga[j], ga[H+j], ga[2*H+j], ga[3*H+j]
-						tc := tanh32(cr[j])
+						tc := tcr[j]
 						dhj := dhr[j]
 						dcj := dcr[j] + dhj*og*(1-tc*tc)
 						var cpj float32
