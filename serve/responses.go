@@ -1,7 +1,6 @@
 package serve
 
 import (
-	"encoding/json"
 	"net/http"
 	"time"
 )
@@ -98,7 +97,7 @@ func newSSEWriter(w http.ResponseWriter, s *Server, jb job) *sseWriter {
 }
 
 func (e *sseWriter) send(v any) {
-	b, _ := json.Marshal(v)
+	b, _ := marshal(v)
 	e.w.Write([]byte("data: "))
 	e.w.Write(b)
 	e.w.Write([]byte("\n\n"))

@@ -1,6 +1,7 @@
 package serve
 
 import (
+	"bytes"
 	"context"
 	"encoding/hex"
 	"encoding/json"
@@ -340,8 +341,19 @@ func (s *Server) checkModel(id string) *APIError {
 		Message: fmt.Sprintf("The model `%s` does not exist or you do not have access to it. This server serves `%s`.", id, s.cfg.Name)}
 }
 
+// marshal is json.Marshal without HTML escaping (so "<" stays "<").
+func marshal(v any) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
+}
+
 func writeJSON(w http.ResponseWriter, status int, v any) {
-	b, err := json.Marshal(v)
+	b, err := marshal(v)
 	if err != nil {
 		writeError(w, &APIError{Status: http.StatusInternalServerError, Type: "server_error", Message: err.Error()})
 		return
