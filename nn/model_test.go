@@ -255,3 +255,47 @@ func TestCallbacks(t *testing.T) {
 		t.Errorf("unknown monitor: %v", err)
 	}
 }
+
+// Same seeds, same data: identical histories and weights, run after run.
+func TestFitIsDeterministic(t *testing.T) {
+	x, y := xorData(120, 1)
+	run := func() ([]float64, []float32) {
+		m := xorModel(t)
+		h, err := m.Fit(x, y, FitOptions{Epochs: 3, BatchSize: 16, Shuffle: true, Seed: 9, ValidationSplit: 0.25})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n := len(h.History["val_loss"]); n != 3 {
+			t.Fatalf("ValidationSplit: %d val_loss entries", n)
+		}
+		return append(h.History["loss"], h.History["val_loss"]...), m.Params()[0].Value.ToSlice()
+	}
+	h1, w1 := run()
+	h2, w2 := run()
+	for i := range h1 {
+		if h1[i] != h2[i] {
+			t.Fatalf("histories differ: %v vs %v", h1, h2)
+		}
+	}
+	if !equal(w1, w2) {
+		t.Error("weights differ between identical runs")
+	}
+}
+
+func TestFitErrors(t *testing.T) {
+	x, y := xorData(10, 1)
+	m, _ := NewModel(NewSequential(&Dense{Units: 1}), []int{2}, 1)
+	if _, err := m.Fit(x, y, FitOptions{}); err == nil || !strings.Contains(err.Error(), "not compiled") {
+		t.Errorf("uncompiled: %v", err)
+	}
+	m = xorModel(t)
+	if _, err := m.Fit(x, y.Narrow(0, 0, 5), FitOptions{}); err == nil || !strings.Contains(err.Error(), "10 examples but y has 5") {
+		t.Errorf("count mismatch: %v", err)
+	}
+	if err := m.Compile(optim.NewAdam(1e-3), MSE{}, "accuracy", "bogus"); err == nil || !strings.Contains(err.Error(), "bogus") {
+		t.Errorf("unknown metric: %v", err)
+	}
+	if _, err := NewModel(NewSequential(&Dense{Units: 2}, &LSTM{Units: 2}), []int{3}, 1); err == nil || !strings.Contains(err.Error(), "layer 1") {
+		t.Errorf("bad stack: %v", err)
+	}
+}
