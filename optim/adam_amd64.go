@@ -51,3 +51,37 @@ func sgdVec(data, grad, buf []float32, lr, mom, damp float32) int {
 	sgdAVX2(data[:n], grad[:n], buf, lr, mom, damp)
 	return n
 }
+
+// rmspropAVX2 is RMSProp (not centered, no L2) on len(data)/8·8 values:
+// sq = fma((1-α)·g, g, sq·α), avg = √sq + e, then p += (lr·g)/avg, or with
+// a momentum buffer b = b·mom + g/avg and p = fma(lr, b, p).
+//
+//go:noescape
+func rmspropAVX2(data, grad, sq, buf []float32, lr, al, a1, e, mom float32)
+
+func rmspropVec(data, grad, sq, buf []float32, lr, al, a1, e, mom float32) int {
+	n := len(data) &^ 7
+	if !useAVX2 || n == 0 {
+		return 0
+	}
+	if buf != nil {
+		buf = buf[:n]
+	}
+	rmspropAVX2(data[:n], grad[:n], sq[:n], buf, lr, al, a1, e, mom)
+	return n
+}
+
+// adagradAVX2 is Adagrad (no L2) on len(data)/8·8 values:
+// sum = fma(g, g, sum), p += (clr·g)/(√sum + e).
+//
+//go:noescape
+func adagradAVX2(data, grad, sum []float32, clr, e float32)
+
+func adagradVec(data, grad, sum []float32, clr, e float32) int {
+	n := len(data) &^ 7
+	if !useAVX2 || n == 0 {
+		return 0
+	}
+	adagradAVX2(data[:n], grad[:n], sum[:n], clr, e)
+	return n
+}

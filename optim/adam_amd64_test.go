@@ -87,3 +87,39 @@ func TestSGDAVX2MatchesGo(t *testing.T) {
 		}
 	}
 }
+
+func TestRMSPropAdagradAVX2MatchGo(t *testing.T) {
+	if !useAVX2 {
+		t.Skip("CPU without AVX2 and FMA")
+	}
+	const n = 1007
+	r := rand.New(rand.NewPCG(7, 8))
+	for name, mk := range map[string]func() Optimizer{
+		"rmsprop":          func() Optimizer { return NewRMSProp(0.01) },
+		"rmsprop momentum": func() Optimizer { o := NewRMSProp(0.01); o.Momentum = 0.9; return o },
+		"adagrad":          func() Optimizer { o := NewAdagrad(0.1); o.LRDecay, o.InitialAccumulator = 0.01, 0.1; return o },
+	} {
+		init := make([]float32, n)
+		for i := range init {
+			init[i] = float32(r.NormFloat64())
+		}
+		pv := &Param{Name: "v", Data: append([]float32(nil), init...), Grad: make([]float32, n)}
+		pg := &Param{Name: "g", Data: append([]float32(nil), init...), Grad: make([]float32, n)}
+		ov, og := mk(), mk()
+		for step := 0; step < 5; step++ {
+			for i := range pv.Grad {
+				g := float32(r.NormFloat64() * math.Pow(10, float64(step%3-1)))
+				pv.Grad[i], pg.Grad[i] = g, g
+			}
+			ov.Step([]*Param{pv})
+			useAVX2 = false
+			og.Step([]*Param{pg})
+			useAVX2 = true
+		}
+		for i := range pv.Data {
+			if a, b := pv.Data[i], pg.Data[i]; a != b && math.Abs(float64(a-b)) > 4e-7*math.Abs(float64(b)) {
+				t.Fatalf("%s: value %d: AVX2 %.9g, Go %.9g", name, i, a, b)
+			}
+		}
+	}
+}

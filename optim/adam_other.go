@@ -11,3 +11,7 @@ type adamConsts struct {
 func adamVec(data, grad, m, v []float32, c *adamConsts) int { return 0 }
 
 func sgdVec(data, grad, buf []float32, lr, mom, damp float32) int { return 0 }
+
+func rmspropVec(data, grad, sq, buf []float32, lr, al, a1, e, mom float32) int { return 0 }
+
+func adagradVec(data, grad, sum []float32, clr, e float32) int { return 0 }

@@ -97,7 +97,12 @@ func (j *rmsJob) chunk(lo, hi int) {
 		buf = buf[:len(data)]
 	}
 	lr, al, a1, e, mom, w := j.lr, j.al, j.a1, j.e, j.mom, j.w
-	for i, g := range grad {
+	start := 0
+	if w == 0 && gavg == nil {
+		start = rmspropVec(data, grad, sq, buf, lr, al, a1, e, mom)
+	}
+	for i := start; i < len(data); i++ {
+		g := grad[i]
 		if w != 0 {
 			g = fma32(w, data[i], g)
 		}
@@ -202,7 +207,12 @@ func (j *adagradJob) chunk(lo, hi int) {
 	data, grad, sum := j.data[lo:hi], j.grad[lo:hi], j.sum[lo:hi]
 	grad, sum = grad[:len(data)], sum[:len(data)]
 	clr, w, e := j.clr, j.w, j.e
-	for i, g := range grad {
+	start := 0
+	if w == 0 {
+		start = adagradVec(data, grad, sum, clr, e)
+	}
+	for i := start; i < len(data); i++ {
+		g := grad[i]
 		if w != 0 {
 			g = fma32(w, data[i], g)
 		}
