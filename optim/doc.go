@@ -7,11 +7,13 @@
 // hyper-parameter names and defaults, the same order of float32 operations
 // (including the fused multiply-adds of PyTorch's CPU kernels), checked
 // against fixtures made by PyTorch (testdata/gen_torch_fixtures.py): all 19
-// cases agree bit for bit over 6 steps. On amd64 with AVX2 and FMA, Adam
-// and AdamW (without L2 decay or AMSGrad) run an assembly loop with true
-// float32 fused multiply-adds, as PyTorch's; the pure-Go loops (other
-// CPUs, -tags purego) round them through float64, which differs from a
-// true fused multiply-add only in rare halfway cases. Where Keras's defaults differ the doc
+// cases agree bit for bit over 6 steps. On amd64 with AVX2 and FMA, the
+// common paths (Adam and AdamW without L2 decay or AMSGrad, plain and
+// momentum SGD, RMSProp not centered, Adagrad, all without L2 decay) run
+// assembly loops with true float32 fused multiply-adds, as PyTorch's; the
+// pure-Go loops (the other options, other CPUs, -tags purego) round them
+// through float64, which differs from a true fused multiply-add only in
+// rare halfway cases. Where Keras's defaults differ the doc
 // comment says so (Adam's epsilon is 1e-8 here as in PyTorch, 1e-7 in
 // Keras; RMSProp's Alpha is 0.99 here as in PyTorch, rho=0.9 in Keras).
 //
