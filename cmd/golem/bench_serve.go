@@ -1,0 +1,241 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net"
+	"net/http"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/golemml/golem/gpt"
+	"github.com/golemml/golem/serve"
+	"github.com/golemml/golem/tokenizer"
+	"github.com/spf13/cobra"
+)
+
+var benchServeFlags struct {
+	model     string
+	clients   string
+	requests  int
+	maxTokens int
+	maxBatch  int
+	prompt    string
+}
+
+var benchServeCmd = &cobra.Command{
+	Use:   "serve",
+	Short: "Aggregate tokens/s and time to first token of golem serve with 1, 4 and 16 streaming clients",
+	Long: `bench serve starts the server in process on 127.0.0.1 and runs C streaming
+clients at once (C from --clients), each sending --requests completion
+requests one after another with a fixed prompt and max_tokens. It reports the
+aggregate generated tokens per second and the 50th and 99th percentile time
+to first token. Without --model it serves a freshly initialized "baby" GPT
+(random weights, character tokenizer over printable ASCII). There is no
+PyTorch peer for serving: peer and ratio are null.`,
+	Args: cobra.NoArgs,
+	RunE: runBenchServe,
+}
+
+func init() {
+	f := benchServeCmd.Flags()
+	f.StringVar(&benchServeFlags.model, "model", "", "model folder (default: a random baby model)")
+	f.StringVar(&benchServeFlags.clients, "clients", "1,4,16", "comma-separated numbers of concurrent clients")
+	f.IntVar(&benchServeFlags.requests, "requests", 4, "requests per client")
+	f.IntVar(&benchServeFlags.maxTokens, "max-tokens", 40, "max_tokens per request (capped by the context)")
+	f.IntVar(&benchServeFlags.maxBatch, "max-batch", 16, "server's most sequences per batch")
+	f.StringVar(&benchServeFlags.prompt, "prompt", "To be, or not to be", "the prompt every request sends")
+	benchCmd.AddCommand(benchServeCmd)
+}
+
+// babyServeConfig is a random baby GPT with a character tokenizer over
+// "\n" and printable ASCII.
+func babyServeConfig() (serve.Config, error) {
+	chars := []byte{'\n'}
+	for c := byte(' '); c <= '~'; c++ {
+		chars = append(chars, c)
+	}
+	tok := tokenizer.NewChar(string(chars))
+	cfg, err := gpt.NamedConfig("baby")
+	if err != nil {
+		return serve.Config{}, err
+	}
+	cfg.VocabSize = tok.VocabSize()
+	sc, err := serve.ForGPT(gpt.New(cfg, 1337), tok)
+	sc.Name = "baby"
+	return sc, err
+}
+
+func runBenchServe(cmd *cobra.Command, _ []string) error {
+	clients, err := parseInts("--clients", benchServeFlags.clients)
+	if err != nil {
+		return err
+	}
+	if benchServeFlags.requests < 1 || benchServeFlags.maxTokens < 1 {
+		return fmt.Errorf("--requests %d and --max-tokens %d must be >= 1", benchServeFlags.requests, benchServeFlags.maxTokens)
+	}
+	var cfg serve.Config
+	if benchServeFlags.model == "" {
+		cfg, err = babyServeConfig()
+	} else {
+		cfg, err = serve.LoadDir(benchServeFlags.model)
+	}
+	if err != nil {
+		return err
+	}
+	cfg.MaxBatch = benchServeFlags.maxBatch
+	cfg.MaxQueue = 1 << 16
+	promptLen := len(cfg.Tokenizer.Encode(benchServeFlags.prompt))
+	maxTokens := min(benchServeFlags.maxTokens, cfg.Model.ContextLen()-promptLen)
+	if maxTokens < 1 {
+		return fmt.Errorf("--prompt is %d tokens: no room left in the model's context of %d", promptLen, cfg.Model.ContextLen())
+	}
+	srv, err := serve.New(cfg)
+	if err != nil {
+		return err
+	}
+	defer srv.Close()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	hs := &http.Server{Handler: srv}
+	go hs.Serve(ln)
+	defer hs.Close()
+	url := "http://" + ln.Addr().String() + "/v1/completions"
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 256, DisableCompression: true}}
+	body, _ := json.Marshal(map[string]any{
+		"model": cfg.Name, "prompt": benchServeFlags.prompt, "max_tokens": maxTokens,
+		"temperature": 1, "stream": true, "stream_options": map[string]any{"include_usage": true},
+	})
+
+	// Warm up: buffers, connections, the worker pool.
+	if _, _, err := streamOnce(client, url, body); err != nil {
+		return err
+	}
+	for _, c := range clients {
+		if c < 1 {
+			return fmt.Errorf("--clients: %d must be >= 1", c)
+		}
+		var (
+			mu     sync.Mutex
+			tokens int
+			ttfts  []time.Duration
+			first  error
+			wg     sync.WaitGroup
+		)
+		start := time.Now()
+		for range c {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for range benchServeFlags.requests {
+					n, ttft, err := streamOnce(client, url, body)
+					mu.Lock()
+					if err != nil && first == nil {
+						first = err
+					}
+					tokens += n
+					ttfts = append(ttfts, ttft)
+					mu.Unlock()
+					if err != nil {
+						return
+					}
+				}
+			}()
+		}
+		wg.Wait()
+		elapsed := time.Since(start)
+		if first != nil {
+			return first
+		}
+		sort.Slice(ttfts, func(i, j int) bool { return ttfts[i] < ttfts[j] })
+		printBench(cmd.OutOrStdout(), benchResult{
+			Bench: "serve", Unit: "tokens/s", Golem: float64(tokens) / elapsed.Seconds(),
+			Extra: []kv{
+				{"clients", c},
+				{"ttft_p50_ms", round3(ms(percentile(ttfts, 50)))},
+				{"ttft_p99_ms", round3(ms(percentile(ttfts, 99)))},
+			},
+		})
+	}
+	return nil
+}
+
+func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+
+// percentile returns the nearest-rank p-th percentile of sorted durations.
+func percentile(sorted []time.Duration, p float64) time.Duration {
+	if len(sorted) == 0 {
+		return 0
+	}
+	k := int(float64(len(sorted))*p/100+0.999999) - 1
+	return sorted[min(max(k, 0), len(sorted)-1)]
+}
+
+// streamOnce sends one streaming completion request and reads it to the
+// end. It returns the completion tokens (from the usage chunk) and the time
+// to the first chunk with text.
+func streamOnce(client *http.Client, url string, body []byte) (int, time.Duration, error) {
+	start := time.Now()
+	req, err := http.NewRequestWithContext(context.Background(), http.MethodPost, url, bytes.NewReader(body))
+	if err != nil {
+		return 0, 0, err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := client.Do(req)
+	if err != nil {
+		return 0, 0, err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		var b bytes.Buffer
+		b.ReadFrom(resp.Body)
+		return 0, 0, fmt.Errorf("bench serve: status %d: %s", resp.StatusCode, strings.TrimSpace(b.String()))
+	}
+	var ttft time.Duration
+	tokens, done := -1, false
+	sc := bufio.NewScanner(resp.Body)
+	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	for sc.Scan() {
+		data, ok := strings.CutPrefix(sc.Text(), "data: ")
+		if !ok {
+			continue
+		}
+		if data == "[DONE]" {
+			done = true
+			break
+		}
+		var ch struct {
+			Choices []struct{ Text string }
+			Usage   *struct {
+				CompletionTokens int `json:"completion_tokens"`
+			}
+			Error *struct{ Message string }
+		}
+		if err := json.Unmarshal([]byte(data), &ch); err != nil {
+			return 0, 0, fmt.Errorf("bench serve: bad chunk %q: %v", data, err)
+		}
+		if ch.Error != nil {
+			return 0, 0, fmt.Errorf("bench serve: stream error: %s", ch.Error.Message)
+		}
+		if ttft == 0 && len(ch.Choices) > 0 && ch.Choices[0].Text != "" {
+			ttft = time.Since(start)
+		}
+		if ch.Usage != nil {
+			tokens = ch.Usage.CompletionTokens
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return 0, 0, err
+	}
+	if !done || tokens < 0 {
+		return 0, 0, fmt.Errorf("bench serve: stream ended without usage and [DONE]")
+	}
+	return tokens, ttft, nil
+}
