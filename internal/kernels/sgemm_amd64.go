@@ -63,6 +63,16 @@ var bestImpl = func() gemmImpl {
 	return goImpl
 }()
 
+// implFor returns the implementation for a C with n columns: the 32-wide
+// AVX-512 tile when n <= 32, where the 64-wide one would compute mostly
+// padding (attention heads, narrow layers).
+func implFor(n int) *gemmImpl {
+	if hasAVX512 && n <= 32 {
+		return &avx512Impl8
+	}
+	return &bestImpl
+}
+
 // gemmImpls lists every SGEMM implementation this build and CPU can run,
 // for tests and benchmarks.
 func gemmImpls() []*gemmImpl {

@@ -45,7 +45,7 @@ func sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int
 		gemv(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 		return
 	}
-	sgemmWith(&bestImpl, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+	sgemmWith(implFor(n), transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 }
 
 // gemvMaxRows is the most rows of C that skip packing. With one or two
@@ -121,83 +121,135 @@ func getBuf(pool *sync.Pool, n int) *[]float32 {
 
 func putBuf(pool *sync.Pool, p *[]float32) { pool.Put(p) }
 
+// gemmJob carries one Sgemm call through the blocking loops. Its methods
+// are the units of work that the threads share.
+type gemmJob struct {
+	g              *gemmImpl
+	transA, transB bool
+	m, n           int
+	alpha, beta    float32 // beta of the current kc slice: 1 after the first
+	a, b, c        []float32
+	lda, ldb, ldc  int
+
+	jc, pc, kb, nStrips int
+	bpack               []float32 // the packed kc×nc panel of B
+	apack               []float32 // all of A packed (column split), or the serial A block
+}
+
+// packBStrips packs strips [lo,hi) of the current B panel.
+func (j *gemmJob) packBStrips(lo, hi int) {
+	nr, kb := j.g.nr, j.kb
+	for s := lo; s < hi; s++ {
+		j0 := j.jc + s*nr
+		packB(j.bpack[s*kb*nr:(s+1)*kb*nr], j.transB, j.b, j.ldb, j.pc, kb, j0, min(nr, j.n-j0), nr)
+	}
+}
+
+// packAStrips packs strips [lo,hi) of the current kc slice of A into dst.
+func (j *gemmJob) packAStrips(dst []float32, lo, hi int) {
+	mr, kb := j.g.mr, j.kb
+	for s := lo; s < hi; s++ {
+		i0 := s * mr
+		packA(dst[(s-lo)*kb*mr:(s-lo+1)*kb*mr], j.transA, j.a, j.lda, j.pc, kb, i0, min(mr, j.m-i0), mr)
+	}
+}
+
+// rowBlock packs A strips [lo,hi) (into j.apack when set, else a pooled
+// buffer) and multiplies them by the whole B panel.
+func (j *gemmJob) rowBlock(lo, hi int) {
+	mr := j.g.mr
+	buf := j.apack
+	var pooled *[]float32
+	if buf == nil {
+		pooled = getBuf(&blockPool, (hi-lo)*mr*j.kb)
+		buf = *pooled
+	}
+	j.packAStrips(buf, lo, hi)
+	macroKernel(j.g, lo*mr, min(hi*mr, j.m), j.kb, j.jc, 0, j.nStrips, j.n, buf, j.bpack, j.alpha, j.beta, j.c, j.ldc)
+	if pooled != nil {
+		putBuf(&blockPool, pooled)
+	}
+}
+
+// colStrips multiplies all of A (packed in j.apack) by B strips [lo,hi).
+func (j *gemmJob) colStrips(lo, hi int) {
+	macroKernel(j.g, 0, j.m, j.kb, j.jc, lo, hi, j.n, j.apack, j.bpack, j.alpha, j.beta, j.c, j.ldc)
+}
+
 func sgemmWith(g *gemmImpl, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
 	if k == 0 || alpha == 0 {
 		scaleC(m, n, beta, c, ldc)
 		return
 	}
 	mr, nr := g.mr, g.nr
-	par := Threads() > 1 && m*n*k >= parallelMinWork
-	// run calls fn over [0,units) in chunks of at most chunk units, on the
-	// pool when par.
-	run := func(units, chunk int, fn func(lo, hi int)) {
-		if par {
-			parallelChunks(units, chunk, fn)
-		} else {
-			for lo := 0; lo < units; lo += chunk {
-				fn(lo, min(lo+chunk, units))
+	ncb := min(g.nc, roundUp(n, nr))
+	kcb := min(g.kc, k)
+	mStrips := (m + mr - 1) / mr
+	job := gemmJob{g: g, transA: transA, transB: transB, m: m, n: n, alpha: alpha,
+		a: a, b: b, c: c, lda: lda, ldb: ldb, ldc: ldc}
+	bp := getBuf(&panelPool, kcb*ncb)
+	defer putBuf(&panelPool, bp)
+	job.bpack = *bp
+
+	if Threads() > 1 && m*n*k >= parallelMinWork {
+		sgemmParallel(&job, k, beta, mStrips)
+		return
+	}
+	// One thread: no closures, one A block buffer.
+	mcs := g.mc / mr
+	ab := getBuf(&blockPool, min(mcs, mStrips)*mr*kcb)
+	defer putBuf(&blockPool, ab)
+	job.apack = *ab
+	for job.jc = 0; job.jc < n; job.jc += g.nc {
+		job.nStrips = (min(g.nc, n-job.jc) + nr - 1) / nr
+		for job.pc = 0; job.pc < k; job.pc += g.kc {
+			job.kb = min(g.kc, k-job.pc)
+			job.beta = beta
+			if job.pc > 0 {
+				job.beta = 1
+			}
+			job.packBStrips(0, job.nStrips)
+			for s0 := 0; s0 < mStrips; s0 += mcs {
+				job.rowBlock(s0, min(s0+mcs, mStrips))
 			}
 		}
 	}
+}
 
-	ncb := min(g.nc, roundUp(n, nr))
-	kcb := min(g.kc, k)
-	bp := getBuf(&panelPool, kcb*ncb)
-	defer putBuf(&panelPool, bp)
-	bpack := *bp
-
-	mStrips := (m + mr - 1) / mr
-	// Split rows between threads when each gets at least two strips;
-	// otherwise pack all of A once and split columns.
-	splitN := par && mStrips < 2*Threads()
-	var ap *[]float32
+// sgemmParallel runs the blocking loops with the packing of each B panel
+// and the row blocks (or, for short C, the column strips) shared out on the
+// worker pool in chunks.
+func sgemmParallel(j0 *gemmJob, k int, beta float32, mStrips int) {
+	j := new(gemmJob)
+	*j = *j0
+	g, mr, t := j.g, j.g.mr, Threads()
+	// Split rows when each thread gets at least two strips; otherwise pack
+	// all of A once per slice and split the columns.
+	splitN := mStrips < 2*t
 	if splitN {
-		ap = getBuf(&blockPool, mStrips*mr*kcb)
+		ap := getBuf(&blockPool, mStrips*mr*min(g.kc, k))
 		defer putBuf(&blockPool, ap)
+		j.apack = *ap
 	}
-
-	for jc := 0; jc < n; jc += g.nc {
-		nb := min(g.nc, n-jc)
-		nStrips := (nb + nr - 1) / nr
-		for pc := 0; pc < k; pc += g.kc {
-			kb := min(g.kc, k-pc)
-			be := beta
-			if pc > 0 {
-				be = 1
+	// Row blocks of at most mc rows, at least four per thread when C is
+	// short, claimed by the threads as they go.
+	rowChunk := min(g.mc/mr, max(1, mStrips/(4*t)))
+	for j.jc = 0; j.jc < j.n; j.jc += g.nc {
+		j.nStrips = (min(g.nc, j.n-j.jc) + g.nr - 1) / g.nr
+		colChunk := max(1, j.nStrips/(4*t))
+		for j.pc = 0; j.pc < k; j.pc += g.kc {
+			j.kb = min(g.kc, k-j.pc)
+			j.beta = beta
+			if j.pc > 0 {
+				j.beta = 1
 			}
-			run(nStrips, max(1, nStrips/(4*Threads())), func(lo, hi int) {
-				for s := lo; s < hi; s++ {
-					j0 := jc + s*nr
-					packB(bpack[s*kb*nr:(s+1)*kb*nr], transB, b, ldb, pc, kb, j0, min(nr, n-j0), nr)
-				}
-			})
+			parallelChunks(j.nStrips, colChunk, j.packBStrips)
 			if splitN {
-				apack := *ap
-				for s := 0; s < mStrips; s++ {
-					i0 := s * mr
-					packA(apack[s*kb*mr:(s+1)*kb*mr], transA, a, lda, pc, kb, i0, min(mr, m-i0), mr)
-				}
-				run(nStrips, max(1, nStrips/(4*Threads())), func(lo, hi int) {
-					macroKernel(g, 0, m, kb, jc, lo, hi, n, apack, bpack, alpha, be, c, ldc)
-				})
+				j.packAStrips(j.apack, 0, mStrips)
+				parallelChunks(j.nStrips, colChunk, j.colStrips)
 				continue
 			}
-			// Row blocks of at most mc rows, at least four per thread when
-			// C is short, claimed by the threads as they go.
-			chunk := min(g.mc/mr, max(1, mStrips/(4*Threads())))
-			if !par {
-				chunk = g.mc / mr
-			}
-			run(mStrips, chunk, func(lo, hi int) {
-				abuf := getBuf(&blockPool, (hi-lo)*mr*kb)
-				apack := *abuf
-				for s := lo; s < hi; s++ {
-					i0 := s * mr
-					packA(apack[(s-lo)*kb*mr:(s-lo+1)*kb*mr], transA, a, lda, pc, kb, i0, min(mr, m-i0), mr)
-				}
-				macroKernel(g, lo*mr, min(hi*mr, m), kb, jc, 0, nStrips, n, apack, bpack, alpha, be, c, ldc)
-				putBuf(&blockPool, abuf)
-			})
+			parallelChunks(mStrips, rowChunk, j.rowBlock)
 		}
 	}
 }
@@ -255,15 +307,22 @@ func packB(dst []float32, transB bool, b []float32, ldb, pc, kb, j0, w, nr int) 
 		}
 		return
 	}
-	for jj := 0; jj < w; jj++ {
-		src := b[(j0+jj)*ldb+pc : (j0+jj)*ldb+pc+kb]
-		for p, v := range src {
-			dst[p*nr+jj] = v
-		}
-	}
+	// op(B) = Bᵀ: a transpose, done in tiles of 16 steps of k so that the
+	// rows of dst being written stay in L1.
 	if w < nr {
 		for p := 0; p < kb; p++ {
 			clear(dst[p*nr+w : (p+1)*nr])
+		}
+	}
+	const tile = 16
+	for p0 := 0; p0 < kb; p0 += tile {
+		pn := min(tile, kb-p0)
+		for jj := 0; jj < w; jj++ {
+			src := b[(j0+jj)*ldb+pc+p0 : (j0+jj)*ldb+pc+p0+pn]
+			d := dst[p0*nr+jj:]
+			for q, v := range src {
+				d[q*nr] = v
+			}
 		}
 	}
 }
@@ -277,6 +336,35 @@ func packA(dst []float32, transA bool, a []float32, lda, pc, kb, i0, h, mr int) 
 			d := dst[p*mr : (p+1)*mr]
 			copy(d, a[(pc+p)*lda+i0:(pc+p)*lda+i0+h])
 			clear(d[h:])
+		}
+		return
+	}
+	if h == 6 && mr == 6 {
+		r0 := a[i0*lda+pc : i0*lda+pc+kb]
+		r1 := a[(i0+1)*lda+pc : (i0+1)*lda+pc+kb]
+		r2 := a[(i0+2)*lda+pc : (i0+2)*lda+pc+kb]
+		r3 := a[(i0+3)*lda+pc : (i0+3)*lda+pc+kb]
+		r4 := a[(i0+4)*lda+pc : (i0+4)*lda+pc+kb]
+		r5 := a[(i0+5)*lda+pc : (i0+5)*lda+pc+kb]
+		for p := range r0 {
+			d := dst[p*6 : p*6+6 : p*6+6]
+			d[0], d[1], d[2], d[3], d[4], d[5] = r0[p], r1[p], r2[p], r3[p], r4[p], r5[p]
+		}
+		return
+	}
+	if h == 8 && mr == 8 {
+		r0 := a[i0*lda+pc : i0*lda+pc+kb]
+		r1 := a[(i0+1)*lda+pc : (i0+1)*lda+pc+kb]
+		r2 := a[(i0+2)*lda+pc : (i0+2)*lda+pc+kb]
+		r3 := a[(i0+3)*lda+pc : (i0+3)*lda+pc+kb]
+		r4 := a[(i0+4)*lda+pc : (i0+4)*lda+pc+kb]
+		r5 := a[(i0+5)*lda+pc : (i0+5)*lda+pc+kb]
+		r6 := a[(i0+6)*lda+pc : (i0+6)*lda+pc+kb]
+		r7 := a[(i0+7)*lda+pc : (i0+7)*lda+pc+kb]
+		for p := range r0 {
+			d := dst[p*8 : p*8+8 : p*8+8]
+			d[0], d[1], d[2], d[3] = r0[p], r1[p], r2[p], r3[p]
+			d[4], d[5], d[6], d[7] = r4[p], r5[p], r6[p], r7[p]
 		}
 		return
 	}
