@@ -251,6 +251,9 @@ func (t *Trainer) Resume() error {
 // Iter returns the number of steps done.
 func (t *Trainer) Iter() int { return t.iter }
 
+// Elapsed returns the training time so far (including before a resume).
+func (t *Trainer) Elapsed() time.Duration { return t.elapsed }
+
 // Records returns the metrics logged so far.
 func (t *Trainer) Records() []Record { return t.records }
 

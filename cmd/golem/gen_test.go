@@ -167,6 +167,18 @@ func TestQuickstart(t *testing.T) {
 			t.Error(err)
 		}
 	}
+	// The quickstart run resumes with golem train, on a clock counted from
+	// its start.
+	if _, _, err := runGolem(t, "", "train", "--out", out, "--resume", "--duration", "1ms"); err == nil || !strings.Contains(err.Error(), "already trained") {
+		t.Errorf("resume past the duration: %v", err)
+	}
+	_, stderr, err = runGolem(t, "", "train", "--out", out, "--resume", "--duration", "1s", "--plain")
+	if err != nil || !strings.Contains(stderr, "resuming") {
+		t.Fatalf("resume the quickstart run: %v\n%s", err, stderr)
+	}
+	if recs2, _ := train.ReadMetrics(filepath.Join(out, "metrics.jsonl")); len(recs2) <= len(recs) {
+		t.Errorf("resumed run logged %d records, the first %d", len(recs2), len(recs))
+	}
 	// A second quickstart replaces the first run.
 	if _, stderr, err := runGolem(t, "", "quickstart", "--data", testCorpus(t), "--config", tinyConfig(t),
 		"--duration", "100ms", "--out", out, "--samples", "0"); err != nil {

@@ -84,6 +84,6 @@ func runQuickstart(cmd *cobra.Command, _ []string) error {
 	fmt.Fprintf(out, "Metrics: %s\n", filepath.Join(q.out, "metrics.jsonl"))
 	fmt.Fprintf(out, "Plot:    %s\n", filepath.Join(q.out, "loss.png"))
 	fmt.Fprintf(out, "Next:    go run ./cmd/golem sample --model %s --prompt %q\n", q.out, "func main() {")
-	fmt.Fprintf(out, "         go run ./cmd/golem train --out %s --resume --duration 10m   # keep training\n", q.out)
+	fmt.Fprintf(out, "         go run ./cmd/golem train --out %s --resume --duration 10m   # train on, to 10 minutes in all\n", q.out)
 	return nil
 }

@@ -336,6 +336,9 @@ func runTraining(cmd *cobra.Command, tf *trainFlags, quick bool) (*trainOutcome,
 		if opts.Iters > 0 && tr.Iter() >= opts.Iters {
 			return nil, fmt.Errorf("--resume: the run in %s already did %d steps (--iters %d): pass a larger --iters", tf.out, tr.Iter(), opts.Iters)
 		}
+		if opts.Iters == 0 && tr.Elapsed() >= opts.Duration {
+			return nil, fmt.Errorf("--resume: the run in %s already trained for %s (--duration %s, counted from its start): pass a longer --duration", tf.out, tr.Elapsed().Round(time.Second), opts.Duration)
+		}
 		fmt.Fprintf(errw, "resuming %s at step %d\n", tf.out, tr.Iter())
 	}
 	if err := os.MkdirAll(tf.out, 0o755); err != nil {
