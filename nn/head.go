@@ -81,6 +81,26 @@ func fusedSoftmaxCE(f fusedHead, h, target *tensor.Tensor, observe func(probs []
 		n := min(headChunk, N-r0)
 		zc := zd[:n*V]
 		kernels.Sgemm(false, false, n, V, H, 1, hd[r0*H:], H, wd, V, 0, zc, V)
+		// dZ = (p·Σy - y)/N in place, for row r of the chunk.
+		toGrad := func(r int) {
+			row := zc[r*V : (r+1)*V]
+			if f.sparse {
+				kernels.Scale(inv, row)
+				row[int(labels[r0+r])] -= inv
+				return
+			}
+			yr := labels[(r0+r)*V : (r0+r+1)*V]
+			var ys float32
+			for _, y := range yr {
+				ys += y
+			}
+			for k := range row {
+				row[k] = (row[k]*ys - yr[k]) * inv
+			}
+		}
+		// Without an observer the gradient is formed while the row is
+		// still in cache.
+		early := grad && observe == nil
 		kernels.ParallelFor(n, func(lo, hi int) {
 			for r := lo; r < hi; r++ {
 				row := zc[r*V : (r+1)*V]
@@ -88,6 +108,9 @@ func fusedSoftmaxCE(f fusedHead, h, target *tensor.Tensor, observe func(probs []
 					kernels.Axpy(1, bd, row)
 				}
 				loss[r] = softmaxXent(row, f.sparse, labels, r0+r, V)
+				if early {
+					toGrad(r)
+				}
 			}
 		})
 		for r := 0; r < n; r++ {
@@ -105,32 +128,22 @@ func fusedSoftmaxCE(f fusedHead, h, target *tensor.Tensor, observe func(probs []
 		if !grad {
 			continue
 		}
-		// dZ = (p·Σy - y)/N in place.
-		kernels.ParallelFor(n, func(lo, hi int) {
-			for r := lo; r < hi; r++ {
-				row := zc[r*V : (r+1)*V]
-				if f.sparse {
-					kernels.Scale(inv, row)
-					row[int(labels[r0+r])] -= inv
-					continue
+		if !early {
+			kernels.ParallelFor(n, func(lo, hi int) {
+				for r := lo; r < hi; r++ {
+					toGrad(r)
 				}
-				yr := labels[(r0+r)*V : (r0+r+1)*V]
-				var ys float32
-				for _, y := range yr {
-					ys += y
-				}
-				for k := range row {
-					row[k] = (row[k]*ys - yr[k]) * inv
-				}
-			}
-		})
+			})
+		}
 		kernels.Sgemm(false, true, n, H, V, 1, zc, V, wd, V, 0, dh.Data()[r0*H:], H)
 		kernels.Sgemm(true, false, H, V, n, 1, hd[r0*H:], H, zc, V, 1, dW.Data(), V)
 		if db != nil {
 			dbd := db.Data()
-			for r := 0; r < n; r++ {
-				kernels.Axpy(1, zc[r*V:(r+1)*V], dbd)
-			}
+			kernels.ParallelFor(V, func(lo, hi int) { // column ranges
+				for r := 0; r < n; r++ {
+					kernels.Axpy(1, zc[r*V+lo:r*V+hi], dbd[lo:hi])
+				}
+			})
 		}
 	}
 	z.Release()

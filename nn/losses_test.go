@@ -142,6 +142,16 @@ func TestFusedHeadMatchesGraph(t *testing.T) {
 		if seen != N*3 {
 			t.Errorf("observer saw %d rows, want %d", seen, N*3)
 		}
+		// Without an observer the gradient is formed in the same pass.
+		v3, g3 := grads(func() *tensor.Tensor { return fusedSoftmaxCE(fusedHead{dense: d, sparse: sparse}, h, target, nil) })
+		if v3 != v2 {
+			t.Errorf("loss %v with observer, %v without", v2, v3)
+		}
+		for i := range g2 {
+			if !equal(g2[i], g3[i]) {
+				t.Errorf("gradient %d differs with and without observer", i)
+			}
+		}
 		if math.Abs(float64(v1-v2)) > 1e-5 {
 			t.Errorf("sparse=%v: loss %v (graph) vs %v (fused)", sparse, v1, v2)
 		}

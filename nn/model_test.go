@@ -299,3 +299,26 @@ func TestFitErrors(t *testing.T) {
 		t.Errorf("bad stack: %v", err)
 	}
 }
+
+// A step-based optim.Schedule sets the rate before every batch.
+func TestLearningRateSchedulePerStep(t *testing.T) {
+	x, y := xorData(64, 1)
+	m := xorModel(t)
+	sched := optim.ExponentialDecay{Initial: 0.1, DecaySteps: 1, Rate: 0.5}
+	var seen []float64
+	probe := probeLR{&seen}
+	if _, err := m.Fit(x, y, FitOptions{Epochs: 2, BatchSize: 32, Callbacks: []Callback{&LearningRateScheduler{Schedule: sched, PerStep: true}, probe}}); err != nil {
+		t.Fatal(err)
+	}
+	// 2 steps per epoch: steps 0..3 ran with 0.1, 0.05, 0.025, 0.0125.
+	if m.Optimizer().LR() != 0.0125 || len(seen) != 2 || seen[0] != 0.05 {
+		t.Errorf("lr now %v, at epoch ends %v", m.Optimizer().LR(), seen)
+	}
+}
+
+type probeLR struct{ seen *[]float64 }
+
+func (p probeLR) OnEpochEnd(m *Model, epoch int, logs Logs) error {
+	*p.seen = append(*p.seen, m.Optimizer().LR())
+	return nil
+}
