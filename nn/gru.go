@@ -184,16 +184,22 @@ func gruSeq(name string, x, W, U, b, h0, mask *tensor.Tensor, reverse bool) *ten
 				}
 				xr, rr := xgd[o*G:(o+1)*G], rg[bi*G:(bi+1)*G]
 				sr := svd[o*4*H : (o+1)*4*H]
+				z, r, hh := sr[:H], sr[H:2*H], sr[2*H:3*H]
+				for j := 0; j < 2*H; j++ {
+					sr[j] = xr[j] + rr[j]
+				}
+				sigmoidRow(sr[:2*H])
 				for j := 0; j < H; j++ {
-					z := sigm(xr[j] + rr[j])
-					r := sigm(xr[H+j] + rr[H+j])
-					hh := tanh32(xr[2*H+j] + r*rr[2*H+j])
+					hh[j] = xr[2*H+j] + r[j]*rr[2*H+j]
+				}
+				kernels.Tanh(hh, hh)
+				copy(sr[3*H:], rr[2*H:])
+				for j := 0; j < H; j++ {
 					var hpj float32
 					if hp != nil {
 						hpj = hp[j]
 					}
-					hr[j] = z*hpj + (1-z)*hh
-					sr[j], sr[H+j], sr[2*H+j], sr[3*H+j] = z, r, hh, rr[2*H+j]
+					hr[j] = z[j]*hpj + (1-z[j])*hh[j]
 				}
 			}
 		})
