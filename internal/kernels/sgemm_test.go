@@ -315,3 +315,36 @@ func TestGemmImplShapes(t *testing.T) {
 		t.Fatal("no SGEMM implementation selected")
 	}
 }
+
+// Sgemm called from several goroutines at once: one gets the pool, the
+// others run inline; all results must be right.
+func TestSgemmConcurrent(t *testing.T) {
+	defer SetThreads(0)
+	SetThreads(2)
+	const m, n, k = 96, 80, 70
+	r := rand.New(rand.NewPCG(5, 6))
+	a, b := randSlice(r, m*k), randSlice(r, k*n)
+	want := make([]float32, m*n)
+	sgemmRef(false, false, m, n, k, 1, a, k, b, n, 0, want, n)
+	errs := make(chan error, 8)
+	for g := 0; g < 8; g++ {
+		go func() {
+			c := make([]float32, m*n)
+			for rep := 0; rep < 20; rep++ {
+				Sgemm(false, false, m, n, k, 1, a, k, b, n, 0, c, n)
+				for i := range c {
+					if d := math.Abs(float64(c[i] - want[i])); d > 1e-3 {
+						errs <- fmt.Errorf("goroutine result [%d] = %g, want %g", i, c[i], want[i])
+						return
+					}
+				}
+			}
+			errs <- nil
+		}()
+	}
+	for g := 0; g < 8; g++ {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+}
