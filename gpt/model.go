@@ -259,6 +259,29 @@ func (m *Model) ensure(N int) {
 	m.acts = a
 }
 
+// layerActs are one layer's saved activations, views into activations.
+type layerActs struct {
+	ln1, ln1m, ln1r []float32 // (N,C), (N), (N)
+	qkv             []float32 // (N,3C)
+	atty, lse       []float32 // (N,C), (B,NH,T)
+	residual2       []float32 // (N,C)
+	ln2, ln2m, ln2r []float32
+	fch, fchGelu    []float32 // (N,4C)
+	residual3       []float32 // (N,C)
+}
+
+func (a *activations) layer(l, N, C, NH int) layerActs {
+	return layerActs{
+		ln1: a.ln1[l*N*C : (l+1)*N*C], ln1m: a.ln1m[l*N : (l+1)*N], ln1r: a.ln1r[l*N : (l+1)*N],
+		qkv:  a.qkv[l*N*3*C : (l+1)*N*3*C],
+		atty: a.atty[l*N*C : (l+1)*N*C], lse: a.lse[l*N*NH : (l+1)*N*NH],
+		residual2: a.residual2[l*N*C : (l+1)*N*C],
+		ln2:       a.ln2[l*N*C : (l+1)*N*C], ln2m: a.ln2m[l*N : (l+1)*N], ln2r: a.ln2r[l*N : (l+1)*N],
+		fch: a.fch[l*N*4*C : (l+1)*N*4*C], fchGelu: a.fchGelu[l*N*4*C : (l+1)*N*4*C],
+		residual3: a.residual3[l*N*C : (l+1)*N*C],
+	}
+}
+
 // Dropout sites: each (layer, site) has its own mask stream.
 const (
 	siteEmbd = iota // layer -1 only
@@ -300,28 +323,20 @@ func (m *Model) Forward(tokens []int, B, T int, targets []int) float32 {
 	}
 	residual := a.encoded[:N*C]
 	for l := 0; l < L; l++ {
-		w := &m.w.h[l]
-		ln1, ln1m, ln1r := a.ln1[l*N*C:(l+1)*N*C], a.ln1m[l*N:(l+1)*N], a.ln1r[l*N:(l+1)*N]
-		qkv := a.qkv[l*N*3*C : (l+1)*N*3*C]
-		atty, lse := a.atty[l*N*C:(l+1)*N*C], a.lse[l*N*NH:(l+1)*N*NH]
-		residual2 := a.residual2[l*N*C : (l+1)*N*C]
-		ln2, ln2m, ln2r := a.ln2[l*N*C:(l+1)*N*C], a.ln2m[l*N:(l+1)*N], a.ln2r[l*N:(l+1)*N]
-		fch, fchGelu := a.fch[l*N*4*C:(l+1)*N*4*C], a.fchGelu[l*N*4*C:(l+1)*N*4*C]
-		residual3 := a.residual3[l*N*C : (l+1)*N*C]
-
+		w, x := &m.w.h[l], a.layer(l, N, C, NH)
 		// x = x + attn(ln_1(x))
-		layernormForward(wk, ln1, ln1m, ln1r, residual, w.ln1w, w.ln1b, N, C)
-		matmulForward(wk, qkv, ln1, w.qkvw, w.qkvb, N, C, 3*C)
-		attentionForward(wk, atty, lse, qkv, m.dropout(l, siteAttn), B, T, C, NH)
-		matmulForward(wk, a.proj, atty, w.attprojw, w.attprojb, N, C, C)
-		residualForward(wk, residual2, residual, a.proj, m.dropout(l, siteAttnResid), N, C)
+		layernormForward(wk, x.ln1, x.ln1m, x.ln1r, residual, w.ln1w, w.ln1b, N, C)
+		matmulForward(wk, x.qkv, x.ln1, w.qkvw, w.qkvb, N, C, 3*C)
+		attentionForward(wk, x.atty, x.lse, x.qkv, m.dropout(l, siteAttn), B, T, C, NH)
+		matmulForward(wk, a.proj, x.atty, w.attprojw, w.attprojb, N, C, C)
+		residualForward(wk, x.residual2, residual, a.proj, m.dropout(l, siteAttnResid), N, C)
 		// x = x + mlp(ln_2(x))
-		layernormForward(wk, ln2, ln2m, ln2r, residual2, w.ln2w, w.ln2b, N, C)
-		matmulForward(wk, fch, ln2, w.fcw, w.fcb, N, C, 4*C)
-		geluForward(wk, fchGelu, fch, N, 4*C)
-		matmulForward(wk, a.proj, fchGelu, w.fcprojw, w.fcprojb, N, 4*C, C)
-		residualForward(wk, residual3, residual2, a.proj, m.dropout(l, siteMLPResid), N, C)
-		residual = residual3
+		layernormForward(wk, x.ln2, x.ln2m, x.ln2r, x.residual2, w.ln2w, w.ln2b, N, C)
+		matmulForward(wk, x.fch, x.ln2, w.fcw, w.fcb, N, C, 4*C)
+		geluForward(wk, x.fchGelu, x.fch, N, 4*C)
+		matmulForward(wk, a.proj, x.fchGelu, w.fcprojw, w.fcprojb, N, 4*C, C)
+		residualForward(wk, x.residual3, x.residual2, a.proj, m.dropout(l, siteMLPResid), N, C)
+		residual = x.residual3
 	}
 	// ln_f, then the LM head tied to wte
 	layernormForward(wk, a.lnf, a.lnfm, a.lnfr, residual, m.w.lnfw, m.w.lnfb, N, C)
@@ -393,17 +408,11 @@ func (m *Model) Backward() {
 	layernormBackward(wk, dres, m.g.lnfw, m.g.lnfb, dC, residual, m.w.lnfw, a.lnfm, a.lnfr, N, C)
 
 	for l := L - 1; l >= 0; l-- {
-		w, g := &m.w.h[l], &m.g.h[l]
+		w, g, x := &m.w.h[l], &m.g.h[l], a.layer(l, N, C, NH)
 		residual = a.encoded[:N*C]
 		if l > 0 {
 			residual = a.residual3[(l-1)*N*C : l*N*C]
 		}
-		ln1, ln1m, ln1r := a.ln1[l*N*C:(l+1)*N*C], a.ln1m[l*N:(l+1)*N], a.ln1r[l*N:(l+1)*N]
-		qkv := a.qkv[l*N*3*C : (l+1)*N*3*C]
-		atty, lse := a.atty[l*N*C:(l+1)*N*C], a.lse[l*N*NH:(l+1)*N*NH]
-		residual2 := a.residual2[l*N*C : (l+1)*N*C]
-		ln2, ln2m, ln2r := a.ln2[l*N*C:(l+1)*N*C], a.ln2m[l*N:(l+1)*N], a.ln2r[l*N:(l+1)*N]
-		fch, fchGelu := a.fch[l*N*4*C:(l+1)*N*4*C], a.fchGelu[l*N*4*C:(l+1)*N*4*C]
 		dqkv, d4C, d4Cb := a.dqkv[:N*3*C], a.d4C[:N*4*C], a.d4Cb[:N*4*C]
 
 		// mlp: dres holds ∂L/∂residual3 = ∂L/∂(mlp output), and flows on to residual2
@@ -412,20 +421,20 @@ func (m *Model) Backward() {
 			dropoutApply(wk, a.proj, dres, d, N, C)
 			dproj = a.proj[:N*C]
 		}
-		matmulBackward(wk, d4Cb, g.fcprojw, g.fcprojb, dproj, fchGelu, w.fcprojw, N, 4*C, C)
-		geluBackward(wk, d4C, fch, d4Cb, N, 4*C)
-		matmulBackward(wk, dC, g.fcw, g.fcb, d4C, ln2, w.fcw, N, C, 4*C)
-		layernormBackward(wk, dres, g.ln2w, g.ln2b, dC, residual2, w.ln2w, ln2m, ln2r, N, C)
+		matmulBackward(wk, d4Cb, g.fcprojw, g.fcprojb, dproj, x.fchGelu, w.fcprojw, N, 4*C, C)
+		geluBackward(wk, d4C, x.fch, d4Cb, N, 4*C)
+		matmulBackward(wk, dC, g.fcw, g.fcb, d4C, x.ln2, w.fcw, N, C, 4*C)
+		layernormBackward(wk, dres, g.ln2w, g.ln2b, dC, x.residual2, w.ln2w, x.ln2m, x.ln2r, N, C)
 		// attention: dres holds ∂L/∂residual2 and flows on to residual
 		dproj = dres
 		if d := m.dropout(l, siteAttnResid); d.p != 0 {
 			dropoutApply(wk, a.proj, dres, d, N, C)
 			dproj = a.proj[:N*C]
 		}
-		matmulBackward(wk, dC, g.attprojw, g.attprojb, dproj, atty, w.attprojw, N, C, C)
-		attentionBackward(wk, dqkv, dC, qkv, atty, lse, m.dropout(l, siteAttn), B, T, C, NH)
-		matmulBackward(wk, dC, g.qkvw, g.qkvb, dqkv, ln1, w.qkvw, N, C, 3*C)
-		layernormBackward(wk, dres, g.ln1w, g.ln1b, dC, residual, w.ln1w, ln1m, ln1r, N, C)
+		matmulBackward(wk, dC, g.attprojw, g.attprojb, dproj, x.atty, w.attprojw, N, C, C)
+		attentionBackward(wk, dqkv, dC, x.qkv, x.atty, x.lse, m.dropout(l, siteAttn), B, T, C, NH)
+		matmulBackward(wk, dC, g.qkvw, g.qkvb, dqkv, x.ln1, w.qkvw, N, C, 3*C)
+		layernormBackward(wk, dres, g.ln1w, g.ln1b, dC, residual, w.ln1w, x.ln1m, x.ln1r, N, C)
 	}
 	if d := m.dropout(-1, siteEmbd); d.p != 0 {
 		dropoutApply(wk, dres, dres, d, N, C)
