@@ -1,7 +1,6 @@
 package gpt
 
 import (
-	"fmt"
 	"math"
 
 	"github.com/golemml/golem/internal/kernels"
@@ -568,11 +567,4 @@ func (w *work) f64(n int) []float64 {
 		w.part64 = make([]float64, n)
 	}
 	return w.part64[:n]
-}
-
-// checkLen panics when a buffer is shorter than a layer needs.
-func checkLen(op string, name string, s []float32, n int) {
-	if len(s) < n {
-		panic(fmt.Sprintf("gpt.%s: %s has %d elements, need %d", op, name, len(s), n))
-	}
 }
