@@ -15,9 +15,11 @@
 // with the tag purego, uses the same blocking with a 1×7 micro-kernel in
 // Go.
 //
-// Products of at least 80³ multiply-adds run on the worker pool: the
-// threads share each packed B panel and split the rows of C (or its
-// columns, when C has few rows).
+// A C of at most 32 columns uses the 8×32 AVX-512 tile instead of 6×64,
+// and a C of one or two rows (batch-1 decoding) skips packing and streams
+// B through Dot or Axpy. Products of at least 80³ multiply-adds run on the
+// worker pool: the threads share each packed B panel and claim row blocks
+// of C (or column strips, when C has few rows) as they go.
 //
 // # Threads
 //
@@ -35,6 +37,11 @@
 // negatives, +Inf on overflow, NaN for NaN), tanh and GELU are built on
 // it. The pure-Go versions (rows.go) are the fallback and the reference the
 // assembly is tested against.
+//
+// # Low precision
+//
+// DotInt8 (AVX2 on amd64) and the bfloat16 conversions ToBF16, BF16.Float32,
+// ToBF16Slice and FromBF16Slice serve quantized inference.
 //
 // All matrices are row-major. Shapes are given in the comment of each
 // function; slices shorter than the shape needs cause a panic naming the
