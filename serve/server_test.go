@@ -583,7 +583,24 @@ func TestTimeout(t *testing.T) {
 	if status != 504 || errorField(v, "code") != "timeout" {
 		t.Errorf("non-streaming: %d %v", status, v)
 	}
-	_ = s
+	// Streaming (the model is still held by the first request): an error
+	// event and no [DONE].
+	resp, err := hs.Client().Post(hs.URL+"/v1/completions", "application/json",
+		strings.NewReader(`{"prompt":"a","temperature":0,"stream":true}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var events []string
+	sseLines(resp.Body, func(d string) bool { events = append(events, d); return true })
+	if resp.StatusCode != 200 || len(events) != 1 || !strings.Contains(events[0], `"code":"timeout"`) {
+		t.Errorf("streaming: %d %q", resp.StatusCode, events)
+	}
+	g.open()
+	waitFor(t, "the timed-out sequences to leave", func() bool { return s.metrics.active.Load() == 0 })
+	if n := len(m.batchSizes()); n != 2 {
+		t.Errorf("%d steps ran: timed-out sequences kept decoding", n)
+	}
 }
 
 func TestDrain(t *testing.T) {

@@ -80,6 +80,8 @@ func runServe(cmd *cobra.Command, _ []string) error {
 		return fmt.Errorf("--max-batch %d and --max-queue %d must be >= 1", serveFlags.maxBatch, serveFlags.maxQueue)
 	}
 	logger := log.New(cmd.ErrOrStderr(), "golem serve: ", log.LstdFlags)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
 
 	// Listen first, so that /healthz says 503 while the model loads.
 	ln, err := net.Listen("tcp", serveFlags.addr)
@@ -115,8 +117,6 @@ func runServe(cmd *cobra.Command, _ []string) error {
 	}
 	logger.Printf("serving %q (context %d, template %s, %s) on http://%s", cfg.Name, cfg.Model.ContextLen(), cfg.Template.Name, auth, ln.Addr())
 
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
 	select {
 	case err := <-served:
 		srv.Close()
