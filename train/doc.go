@@ -11,7 +11,9 @@
 //   - Trainer runs AdamW (decoupled weight decay on 2-D weights only) with
 //     a linear warmup then a cosine decay to MinLR, gradient accumulation,
 //     global gradient-norm clipping, and every EvalInterval steps the mean
-//     validation loss over EvalIters batches with the model in eval mode.
+//     validation loss over EvalIters batches with the model in eval mode
+//     (the same batches at every evaluation, drawn apart from the training
+//     batches, so evaluating never changes the course of training).
 //   - At each evaluation and at the end it checkpoints into the output
 //     folder: the model's own files (a Save callback: config.json,
 //     model.safetensors, tokenizer files), metrics.jsonl (one Record per

@@ -21,7 +21,7 @@ p.add_argument("--iters", type=int, default=2000)
 p.add_argument("--seed", type=int, default=1337)
 a = p.parse_args()
 torch.manual_seed(a.seed)
-torch.set_num_threads(2)
+torch.set_num_threads(int(__import__("os").environ.get("THREADS", "1")))
 
 text = open(a.data, encoding="utf-8").read()
 chars = sorted(set(text))
