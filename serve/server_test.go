@@ -152,6 +152,29 @@ func TestChatWithOpenAIClient(t *testing.T) {
 		if len(seen) < 2 {
 			t.Errorf("all 4 sampled choices are equal (%q): choices must use different seeds", a.Choices[0].Message.Content)
 		}
+		// Streaming gives each choice the same text, interleaved by index.
+		st := c.Chat.Completions.NewStreaming(ctx, p)
+		streamed := make([]string, 4)
+		finished := 0
+		for st.Next() {
+			for _, cc := range st.Current().Choices {
+				streamed[cc.Index] += cc.Delta.Content
+				if cc.FinishReason != "" {
+					finished++
+				}
+			}
+		}
+		if err := st.Err(); err != nil {
+			t.Fatal(err)
+		}
+		for i := range streamed {
+			if streamed[i] != a.Choices[i].Message.Content {
+				t.Errorf("streamed choice %d %q, not streamed %q", i, streamed[i], a.Choices[i].Message.Content)
+			}
+		}
+		if finished != 4 {
+			t.Errorf("%d finish chunks for 4 choices", finished)
+		}
 	})
 }
 
