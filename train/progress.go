@@ -28,19 +28,21 @@ func newProgress(w io.Writer, terminal bool, every time.Duration, iters int, dur
 	}
 	if terminal {
 		max := iters
+		opts := []progressbar.Option{progressbar.OptionShowCount()}
 		if iters == 0 {
-			max = int(duration.Seconds())
+			// A bar over the seconds of the duration; the step count is
+			// in the description.
+			max, opts = int(duration.Seconds()), nil
 		}
-		p.bar = progressbar.NewOptions(max,
+		p.bar = progressbar.NewOptions(max, append(opts,
 			progressbar.OptionSetWriter(w),
 			progressbar.OptionSetWidth(30),
-			progressbar.OptionShowCount(),
 			progressbar.OptionSetPredictTime(true),
 			progressbar.OptionSetElapsedTime(true),
 			progressbar.OptionThrottle(200*time.Millisecond),
 			progressbar.OptionSetRenderBlankState(true),
 			progressbar.OptionSetDescription("training"),
-		)
+		)...)
 		if iters > 0 && first > 0 {
 			p.bar.Set(first)
 		}
@@ -54,7 +56,11 @@ func (p *progress) step(iter int, loss, lr, tokPerS float64, elapsed time.Durati
 		return
 	}
 	if p.bar != nil {
-		p.bar.Describe(fmt.Sprintf("loss %.4f  %s tok/s", loss, humanRate(tokPerS)))
+		if p.iters > 0 {
+			p.bar.Describe(fmt.Sprintf("loss %.4f  %s tok/s", loss, humanRate(tokPerS)))
+		} else {
+			p.bar.Describe(fmt.Sprintf("step %d  loss %.4f  %s tok/s", iter, loss, humanRate(tokPerS)))
+		}
 		if p.iters > 0 {
 			p.bar.Set(iter)
 		} else {
