@@ -169,7 +169,7 @@ func gruSeq(name string, x, W, U, b, h0, mask *tensor.Tensor, reverse bool) *ten
 		case h0d != nil:
 			kernels.Sgemm(false, false, B, G, H, 1, h0d, H, ud, G, 1, rg, G)
 		}
-		kernels.ParallelFor(B, func(lo, hi int) {
+		stepFor(B, B*H, func(lo, hi int) {
 			for bi := lo; bi < hi; bi++ {
 				o := bi*T + t
 				hr := hs[o*H : (o+1)*H]
@@ -215,7 +215,7 @@ func gruSeq(name string, x, W, U, b, h0, mask *tensor.Tensor, reverse bool) *ten
 		dh, dhp := make([]float32, B*H), make([]float32, B*H)
 		for s := T - 1; s >= 0; s-- {
 			t, pt := order(s)
-			kernels.ParallelFor(B, func(lo, hi int) {
+			stepFor(B, B*H, func(lo, hi int) {
 				for bi := lo; bi < hi; bi++ {
 					o := bi*T + t
 					dhr := dh[bi*H : (bi+1)*H]

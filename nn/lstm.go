@@ -133,6 +133,18 @@ func (l *LSTM) ForwardState(x, mask *tensor.Tensor, initial []*tensor.Tensor, tr
 	return out, []*tensor.Tensor{hT, cT}
 }
 
+// stepFor runs fn over [0, n) for one time step of a recurrent layer: on
+// the calling goroutine when the step is small (work values), where the
+// worker pool's hand-off would cost more than it saves (and, on a busy
+// machine, a descheduled worker stalls all 2·T steps), else in parallel.
+func stepFor(n, work int, fn func(lo, hi int)) {
+	if work < 1<<15 {
+		fn(0, n)
+		return
+	}
+	kernels.ParallelFor(n, fn)
+}
+
 // sigmoidRow computes x = 1/(1+e^-x) in place with the vector exp kernel.
 func sigmoidRow(x []float32) {
 	for j := range x {
@@ -215,7 +227,7 @@ func lstmSeq(name string, x, W, U, b, h0, c0, mask *tensor.Tensor, reverse bool)
 		case h0d != nil:
 			kernels.Sgemm(false, false, B, G, H, 1, h0d, H, ud, G, 1, gates[t*G:], T*G)
 		}
-		kernels.ParallelFor(B, func(lo, hi int) {
+		stepFor(B, B*H, func(lo, hi int) {
 			for bi := lo; bi < hi; bi++ {
 				o := (bi*T + t) * H
 				hr, cr := hs[o:o+H], cs[o:o+H]
@@ -262,7 +274,7 @@ func lstmSeq(name string, x, W, U, b, h0, c0, mask *tensor.Tensor, reverse bool)
 		tcs := make([]float32, B*H) // tanh(c_t) per example
 		for s := T - 1; s >= 0; s-- {
 			t, pt := order(s)
-			kernels.ParallelFor(B, func(lo, hi int) {
+			stepFor(B, B*H, func(lo, hi int) {
 				for bi := lo; bi < hi; bi++ {
 					o := (bi*T + t) * H
 					dhr, dcr := dh[bi*H:(bi+1)*H], dc[bi*H:(bi+1)*H]
