@@ -2,7 +2,6 @@ package nn
 
 import (
 	"fmt"
-	"math"
 	"math/rand/v2"
 
 	"github.com/golemml/golem/internal/kernels"
@@ -154,11 +153,6 @@ func sigmoidRow(x []float32) {
 	for j, e := range x {
 		x[j] = 1 / (1 + e)
 	}
-}
-
-func sigm(v float32) float32 { return 1 / (1 + float32(math.Exp(float64(-v)))) }
-func tanh32(v float32) float32 {
-	return float32(math.Tanh(float64(v)))
 }
 
 // maskOf returns the mask values of [B, T] mask, or nil.
