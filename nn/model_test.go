@@ -322,3 +322,62 @@ func (p probeLR) OnEpochEnd(m *Model, epoch int, logs Logs) error {
 	*p.seen = append(*p.seen, m.Optimizer().LR())
 	return nil
 }
+
+// A seed-shaped model (Embedding → LSTM → TimeDistributed(Dense softmax))
+// takes the fused head in Evaluate; its loss and accuracy must equal those
+// computed from Predict's probabilities with the plain loss.
+func TestFusedHeadThroughModel(t *testing.T) {
+	seq := NewSequential(
+		&Embedding{InputDim: 12, OutputDim: 5},
+		&LSTM{Units: 4, ReturnSequences: true},
+		&TimeDistributed{Layer: &Dense{Units: 12, Activation: "softmax"}},
+	)
+	m, err := NewModel(seq, []int{6}, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Compile(optim.NewAdam(0.05), SparseCategoricalCrossentropy{}, "accuracy"); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := m.fused(); !ok {
+		t.Fatal("fused head not selected")
+	}
+	rng := tensor.NewRNG(3)
+	x, y := tensor.Zeros(10, 6), tensor.Zeros(10, 6)
+	for i := range x.Data() {
+		x.Data()[i] = float32(rng.IntN(12))
+		y.Data()[i] = float32((int(x.Data()[i]) + 1) % 12) // learnable: next id
+	}
+	h, err := m.Fit(x, y, FitOptions{Epochs: 60, BatchSize: 5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if acc := h.History["accuracy"]; acc[len(acc)-1] < 0.9 {
+		t.Errorf("accuracy after training %v", acc[len(acc)-1])
+	}
+	logs, err := m.Evaluate(x, y, 4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := m.Predict(x, 3)
+	want := SparseCategoricalCrossentropy{}.Compute(p, y).Item()
+	if got, _ := logs.Get("loss"); math.Abs(got-float64(want)) > 1e-5 {
+		t.Errorf("fused loss %v, plain loss %v", got, want)
+	}
+	hits := 0
+	pd := p.Data()
+	for r := 0; r < 60; r++ {
+		best := 0
+		for k := 1; k < 12; k++ {
+			if pd[r*12+k] > pd[r*12+best] {
+				best = k
+			}
+		}
+		if float32(best) == y.Data()[r] {
+			hits++
+		}
+	}
+	if got, _ := logs.Get("accuracy"); got != float64(hits)/60 {
+		t.Errorf("fused accuracy %v, from Predict %v", got, float64(hits)/60)
+	}
+}
