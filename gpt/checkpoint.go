@@ -84,12 +84,14 @@ func Load(dir string) (*Model, error) {
 	if err != nil {
 		return nil, fmt.Errorf("gpt: load: %w", err)
 	}
-	m := newModel(cfg, 0)
+	// Check every tensor against the config before allocating the model,
+	// so that a config that does not match its weights fails fast.
+	m := shell(cfg, 0)
 	byName := map[string]*paramSpec{}
 	for i := range m.specs {
 		byName[m.specs[i].name] = &m.specs[i]
 	}
-	found := map[string]bool{}
+	fileName := map[string]string{} // our name → the file's
 	for _, name := range f.Names() {
 		short := strings.TrimPrefix(name, "transformer.")
 		s, ok := byName[short]
@@ -99,38 +101,48 @@ func Load(dir string) (*Model, error) {
 			}
 			return nil, fmt.Errorf("gpt: load %s: unexpected tensor %q for a GPT-2 with %d layers (bias %v)", path, name, cfg.NLayer, cfg.Bias)
 		}
-		if found[short] {
+		if _, dup := fileName[short]; dup {
 			return nil, fmt.Errorf("gpt: load %s: tensor %q appears twice (with and without the transformer. prefix)", path, short)
 		}
-		found[short] = true
+		fileName[short] = name
 		dtype, shape, _ := f.Info(name)
 		switch dtype {
 		case "F32", "F16", "BF16":
 		default:
 			return nil, fmt.Errorf("gpt: load %s: tensor %q has dtype %s, want F32, F16 or BF16", path, name, dtype)
 		}
-		want := append([]int(nil), s.shape...)
-		if s.conv1d {
-			want[0], want[1] = want[1], want[0]
-		}
-		if !equalShape(shape, want) {
+		if want := hfShape(s); !equalShape(shape, want) {
 			return nil, fmt.Errorf("gpt: load %s: tensor %q has shape %v, want %v for config %s", path, name, shape, want, filepath.Join(dir, ConfigFile))
 		}
-		data, _, err := f.Float32(name)
+	}
+	for _, s := range m.specs {
+		if _, ok := fileName[s.name]; !ok {
+			return nil, fmt.Errorf("gpt: load %s: missing tensor %q (shape %v)", path, s.name, hfShape(&s))
+		}
+	}
+	m.allocParams()
+	for i := range m.specs {
+		s := &m.specs[i]
+		data, _, err := f.Float32(fileName[s.name])
 		if err != nil {
 			return nil, fmt.Errorf("gpt: load: %w", err)
 		}
 		if s.conv1d {
-			data = transpose(data, want[0], want[1])
+			data = transpose(data, s.shape[1], s.shape[0])
 		}
 		copy(*s.data, data)
 	}
-	for _, s := range m.specs {
-		if !found[s.name] {
-			return nil, fmt.Errorf("gpt: load %s: missing tensor %q (shape %v)", path, s.name, s.shape)
-		}
-	}
 	return m, nil
+}
+
+// hfShape is a tensor's shape in Hugging Face's files: Conv1D weights are
+// stored [in, out], the transpose of ours.
+func hfShape(s *paramSpec) []int {
+	want := append([]int(nil), s.shape...)
+	if s.conv1d {
+		want[0], want[1] = want[1], want[0]
+	}
+	return want
 }
 
 func equalShape(a, b []int) bool {

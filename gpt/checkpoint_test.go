@@ -139,6 +139,10 @@ func TestLoadErrors(t *testing.T) {
 		{"bad config", func(t *testing.T, dir string) {
 			os.WriteFile(filepath.Join(dir, ConfigFile), []byte(`{"n_layer": 1, "n_head": 3, "n_embd": 8, "n_positions": 6, "vocab_size": 10}`), 0o644)
 		}, []string{"n_embd 8", "n_head 3"}},
+		{"config far larger than its weights", func(t *testing.T, dir string) {
+			// 800 GB of parameters: Load must fail on the shapes before allocating.
+			os.WriteFile(filepath.Join(dir, ConfigFile), []byte(`{"n_layer": 4, "n_head": 2, "n_embd": 65536, "n_positions": 6, "vocab_size": 50257}`), 0o644)
+		}, []string{"has shape", "want [", ConfigFile}},
 		{"no weights", func(t *testing.T, dir string) { os.Remove(filepath.Join(dir, WeightsFile)) }, []string{WeightsFile}},
 		{"wrong shape", func(t *testing.T, dir string) { writeRaw(t, filepath.Join(dir, WeightsFile), wrong, "F32", "", nil) }, []string{"wpe.weight", "[7 8]", "[6 8]"}},
 		{"missing tensor", func(t *testing.T, dir string) {

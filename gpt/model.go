@@ -116,12 +116,20 @@ func newModel(cfg Config, seed uint64) *Model {
 	if err := cfg.Validate(); err != nil {
 		panic(err)
 	}
+	m := shell(cfg, seed)
+	m.allocParams()
+	return m
+}
+
+// shell returns a model with its parameter table but no parameter memory.
+func shell(cfg Config, seed uint64) *Model {
 	m := &Model{Config: cfg, wk: newWork(), dropSeed: seed ^ 0x5DEECE66D}
 	m.layout()
 	return m
 }
 
-// layout carves params and grads into the named tensors.
+// layout lists the named tensors; allocParams and ensureGrads carve the
+// parameter and gradient buffers into them.
 func (m *Model) layout() {
 	c := m.Config
 	C, V, L := c.NEmbd, c.VocabSize, c.NLayer
@@ -155,6 +163,9 @@ func (m *Model) layout() {
 	add("ln_f.weight", false, false, &m.w.lnfw, &m.g.lnfw, C)
 	bias("ln_f.bias", &m.w.lnfb, &m.g.lnfb, C)
 
+}
+
+func (m *Model) allocParams() {
 	n := 0
 	for _, s := range m.specs {
 		n += numel(s.shape)
