@@ -6,7 +6,7 @@
 //	POST /v1/chat/completions  chat; "stream": true sends server-sent events
 //	POST /v1/completions       plain text completion, streaming or not
 //	GET  /v1/models            the one served model (GET /v1/models/{id} too)
-//	GET  /healthz              200 {"status":"ok"} while serving (no auth)
+//	GET  /healthz              200 {"status":"ok"} while serving, 503 draining (no auth)
 //	GET  /metrics              Prometheus text format
 //	GET  /                     the chat page (embedded; no auth, asks for the key)
 //
@@ -45,7 +45,10 @@
 // prefilled in that same step) and calls Model.Step once for the whole
 // batch. A sequence leaves the batch the moment it finishes, so requests
 // join and leave between steps and throughput grows with concurrency. Each
-// of a request's n choices is its own sequence.
+// of a request's n choices is its own sequence, and Config.MaxQueue counts
+// sequences. The model's Step sees every active sequence each step, a
+// prefill of several tokens beside single-token decodes; Config.PrefillChunk
+// splits long prompts over several steps so decodes are not held up.
 //
 // # Chat templates
 //
@@ -92,5 +95,10 @@
 //
 // Server.Drain makes every new request get 503 and waits until the requests
 // in flight, streams included, have finished; then the http.Server can be
-// shut down and Server.Close stops the scheduler.
+// shut down and Server.Close stops the scheduler. golem serve (cmd/golem)
+// listens before it loads the model, answering 503 "model_loading" (health
+// checks included) until the model is ready, and drains on SIGINT/SIGTERM.
+//
+// LoadDir reads a model folder (gpt.Load, tokenizer.Load, chat_template.txt)
+// into a Config; FromGPT adapts a *gpt.Model to Model.
 package serve

@@ -90,7 +90,7 @@ func runServe(cmd *cobra.Command, _ []string) error {
 	}
 	var h swapHandler
 	h.set(loadingHandler)
-	hs := &http.Server{Handler: &h, ReadHeaderTimeout: 10 * time.Second, ErrorLog: logger}
+	hs := &http.Server{Handler: &h, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute, ErrorLog: logger}
 	served := make(chan error, 1)
 	go func() { served <- hs.Serve(ln) }()
 
