@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"reflect"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -704,7 +705,9 @@ func TestMetrics(t *testing.T) {
 			t.Errorf("metrics lack %q:\n%s", want, body)
 		}
 	}
-	// Every line is a comment or "name{labels} value".
+	// Every line is a comment or "name{labels} value"; histogram buckets
+	// are cumulative and the +Inf bucket equals the count.
+	prev := map[string]float64{}
 	for _, l := range strings.Split(strings.TrimSpace(body), "\n") {
 		if strings.HasPrefix(l, "# HELP ") || strings.HasPrefix(l, "# TYPE ") {
 			continue
@@ -712,6 +715,24 @@ func TestMetrics(t *testing.T) {
 		f := strings.Fields(l)
 		if len(f) != 2 || !strings.HasPrefix(f[0], "golem_") {
 			t.Errorf("bad exposition line %q", l)
+			continue
+		}
+		v, err := strconv.ParseFloat(f[1], 64)
+		if err != nil {
+			t.Errorf("bad value in %q", l)
+		}
+		if name, labels, ok := strings.Cut(f[0], "_bucket{"); ok {
+			series := name + "{" + labels[:strings.Index(labels, ",le=")]
+			if v < prev[series] {
+				t.Errorf("bucket %q below the previous bucket %v", l, prev[series])
+			}
+			prev[series] = v
+			if strings.Contains(labels, `le="+Inf"`) {
+				count := name + "_count{" + labels[:strings.Index(labels, ",le=")] + "} " + f[1]
+				if !strings.Contains(body, count+"\n") {
+					t.Errorf("+Inf bucket %q does not match %q", l, count)
+				}
+			}
 		}
 	}
 }

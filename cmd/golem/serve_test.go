@@ -5,6 +5,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -139,5 +140,14 @@ func TestServeCommand(t *testing.T) {
 	_, _, err = runGolem(t, "", "serve", "--model", filepath.Join(dir, "missing"), "--addr", freePort(t))
 	if err == nil || !strings.Contains(err.Error(), "--model") {
 		t.Errorf("missing model folder: %v", err)
+	}
+}
+
+func TestServeLoadingHandler(t *testing.T) {
+	rec := httptest.NewRecorder()
+	loadingHandler.ServeHTTP(rec, httptest.NewRequest("GET", "/healthz", nil))
+	var v struct{ Error struct{ Code, Type string } }
+	if err := json.Unmarshal(rec.Body.Bytes(), &v); err != nil || rec.Code != 503 || v.Error.Code != "model_loading" || rec.Header().Get("Retry-After") == "" {
+		t.Errorf("loading: %d %s", rec.Code, rec.Body)
 	}
 }
