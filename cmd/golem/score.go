@@ -98,32 +98,50 @@ func runScore(cmd *cobra.Command, _ []string) error {
 // starting every stride tokens. The window starting at b feeds ids[b:e]
 // and predicts ids[b+1:e+1]; only targets that no earlier window scored
 // count, so each token is scored once, with the context of the first
-// window that reaches it.
+// window that reaches it. Windows of the same length run together, up to
+// scoreBatch at a time.
 func scoreTokens(m *gpt.Model, ids []int, stride int) (nll float64, n int) {
 	m.SetTraining(false)
 	T := m.Config.BlockSize
 	last := len(ids) - 1 // the last input position that has a target
-	next := 1            // the first target not yet scored
-	targets := make([]int, T)
+	type window struct{ b, e, next int }
+	var wins []window
+	next := 1 // the first target not yet scored
 	for b := 0; ; b += stride {
 		e := min(b+T, last)
-		W := e - b
-		for i := range W {
-			if j := b + 1 + i; j >= next {
-				targets[i] = ids[j]
-			} else {
-				targets[i] = -1
-			}
-		}
-		count := e + 1 - next
-		if count > 0 {
-			loss := m.Forward(ids[b:e], 1, W, targets[:W])
-			nll += float64(loss) * float64(count)
-			n += count
+		if e+1 > next {
+			wins = append(wins, window{b, e, next})
 		}
 		next = e + 1
 		if e == last {
-			return nll, n
+			break
 		}
 	}
+	var x, y []int
+	for i := 0; i < len(wins); {
+		W := wins[i].e - wins[i].b
+		j := i
+		x, y = x[:0], y[:0]
+		count := 0
+		for ; j < len(wins) && j-i < scoreBatch && wins[j].e-wins[j].b == W; j++ {
+			w := wins[j]
+			x = append(x, ids[w.b:w.e]...)
+			for k := w.b + 1; k <= w.e; k++ {
+				if k >= w.next {
+					y = append(y, ids[k])
+				} else {
+					y = append(y, -1)
+				}
+			}
+			count += w.e + 1 - w.next
+		}
+		loss := m.Forward(x, j-i, W, y)
+		nll += float64(loss) * float64(count)
+		n += count
+		i = j
+	}
+	return nll, n
 }
+
+// scoreBatch is how many windows score's forward pass takes at once.
+const scoreBatch = 16
