@@ -28,14 +28,14 @@ func ReadText(path string) (string, []string, error) {
 	var files []string
 	if st, err := os.Stat(path); err == nil {
 		if st.IsDir() {
-			fs, err := textFiles(path)
+			list, err := textFiles(path)
 			if err != nil {
 				return "", nil, err
 			}
-			if len(fs) == 0 {
+			if len(list) == 0 {
 				return "", nil, fmt.Errorf("data folder %s holds no text files", path)
 			}
-			files = fs
+			files = list
 		} else {
 			files = []string{path}
 		}
@@ -51,11 +51,11 @@ func ReadText(path string) (string, []string, error) {
 				return "", nil, fmt.Errorf("data: %w", err)
 			}
 			if st.IsDir() {
-				fs, err := textFiles(m)
+				list, err := textFiles(m)
 				if err != nil {
 					return "", nil, err
 				}
-				files = append(files, fs...)
+				files = append(files, list...)
 			} else {
 				files = append(files, m)
 			}
