@@ -12,7 +12,7 @@
 // buffers allocated once, so a training step allocates no buffers.
 //
 // Attention never materializes the T×T matrix: queries are taken in blocks
-// of 64 rows, each block's masked softmax touches only the keys it may see,
+// of 128 rows, each block's masked softmax touches only the keys it may see,
 // only each row's log-sum-exp is kept, and the backward pass recomputes the
 // probabilities from it (FlashAttention's recipe).
 //

@@ -55,10 +55,13 @@ func offsetOf(m *Model, p *float32) int {
 }
 
 func TestGradientFiniteDifferences(t *testing.T) {
-	cfg := Config{NLayer: 2, NHead: 2, NEmbd: 16, BlockSize: 80, VocabSize: 20, Bias: true}
+	cfg := Config{NLayer: 2, NHead: 2, NEmbd: 16, BlockSize: 160, VocabSize: 20, Bias: true}
 	m := randomModel(cfg, 11)
 	rng := rand.New(rand.NewPCG(12, 0))
-	B, T := 2, 70 // T > attnBlock: the backward's block loop runs twice
+	B, T := 1, 150 // T > attnBlock: the backward's block loop runs twice
+	if T <= attnBlock {
+		t.Fatalf("T %d does not exceed attnBlock %d", T, attnBlock)
+	}
 	toks, tgts := randomTokens(rng, B*T, cfg.VocabSize), randomTokens(rng, B*T, cfg.VocabSize)
 	tgts[5] = -1
 	checkGradFD(t, m, toks, tgts, B, T, 20, 13)

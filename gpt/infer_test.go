@@ -11,7 +11,7 @@ import (
 // Forward's: the same maths summed in a different order.
 const stepTol = 2e-4
 
-var stepCfg = Config{NLayer: 2, NHead: 2, NEmbd: 32, BlockSize: 96, VocabSize: 40, Bias: true}
+var stepCfg = Config{NLayer: 2, NHead: 2, NEmbd: 32, BlockSize: 160, VocabSize: 40, Bias: true}
 
 // forwardRows returns Forward's logits for one sequence, row per position.
 func forwardRows(m *Model, toks []int) [][]float32 {
@@ -28,8 +28,11 @@ func forwardRows(m *Model, toks []int) [][]float32 {
 func TestStepMatchesForward(t *testing.T) {
 	m := randomModel(stepCfg, 1)
 	rng := rand.New(rand.NewPCG(2, 2))
-	toks := randomTokens(rng, 80, stepCfg.VocabSize) // > attnBlock: several query blocks
+	toks := randomTokens(rng, 150, stepCfg.VocabSize) // > attnBlock: several query blocks
 	want := forwardRows(m, toks)
+	if len(toks) <= attnBlock {
+		t.Fatalf("%d tokens do not exceed attnBlock %d", len(toks), attnBlock)
+	}
 
 	t.Run("token by token", func(t *testing.T) {
 		c := m.NewCache()
@@ -53,7 +56,7 @@ func TestStepMatchesForward(t *testing.T) {
 	t.Run("chunks", func(t *testing.T) {
 		c := m.NewCache()
 		at := 0
-		for _, n := range []int{3, 70, 1, 6} { // matvec and SGEMM paths, a prefill past a block after a prefix
+		for _, n := range []int{3, 135, 1, 11} { // matvec and SGEMM paths, a prefill past a block after a prefix
 			got := m.Step([]*Cache{c}, [][]int{toks[at : at+n]})[0]
 			at += n
 			if d := maxAbsDiff(got, want[at-1]); d > stepTol {

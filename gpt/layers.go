@@ -245,7 +245,7 @@ func mix64(z uint64) uint64 {
 
 // attnBlock is the number of query rows attention handles at a time: its
 // scratch is attnBlock×(keys) scores, never the whole T×T matrix.
-const attnBlock = 64
+const attnBlock = 128
 
 // attentionForward: qkv is (B,T,3C) holding q, k, v side by side; out is
 // (B,T,C); lse is (B,NH,T), the log-sum-exp of each query row's scaled
