@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
 	"sync"
 
 	"github.com/golemml/golem/sampling"
@@ -202,6 +203,11 @@ func (s *scheduler) run() {
 			active[i] = nil
 		}
 		active = kept
+		// Let the handlers run before the next step: they pass this step's
+		// tokens on and submit new requests, which then join the next batch.
+		// Without this, on few cores the loop keeps its thread for a whole
+		// time slice and requests that could share steps run one by one.
+		runtime.Gosched()
 	}
 }
 

@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -129,6 +130,10 @@ func runBenchServe(cmd *cobra.Command, _ []string) error {
 			first  error
 			wg     sync.WaitGroup
 		)
+		gen0, steps0, err := scrapeSteps(client, "http://"+ln.Addr().String()+"/metrics")
+		if err != nil {
+			return err
+		}
 		start := time.Now()
 		for range c {
 			wg.Add(1)
@@ -154,6 +159,14 @@ func runBenchServe(cmd *cobra.Command, _ []string) error {
 		if first != nil {
 			return first
 		}
+		gen1, steps1, err := scrapeSteps(client, "http://"+ln.Addr().String()+"/metrics")
+		if err != nil {
+			return err
+		}
+		perStep := 0.0
+		if steps1 > steps0 {
+			perStep = (gen1 - gen0) / (steps1 - steps0)
+		}
 		sort.Slice(ttfts, func(i, j int) bool { return ttfts[i] < ttfts[j] })
 		printBench(cmd.OutOrStdout(), benchResult{
 			Bench: "serve", Unit: "tokens/s", Golem: float64(tokens) / elapsed.Seconds(),
@@ -161,10 +174,38 @@ func runBenchServe(cmd *cobra.Command, _ []string) error {
 				{"clients", c},
 				{"ttft_p50_ms", round3(ms(percentile(ttfts, 50)))},
 				{"ttft_p99_ms", round3(ms(percentile(ttfts, 99)))},
+				{"tokens_per_step", round3(perStep)},
 			},
 		})
 	}
 	return nil
+}
+
+// scrapeSteps reads the generated-token and batch-step counters from the
+// server's /metrics: their ratio over a run is the mean batch size.
+func scrapeSteps(client *http.Client, url string) (generated, steps float64, err error) {
+	resp, err := client.Get(url)
+	if err != nil {
+		return 0, 0, err
+	}
+	defer resp.Body.Close()
+	sc := bufio.NewScanner(resp.Body)
+	for sc.Scan() {
+		f := strings.Fields(sc.Text())
+		if len(f) != 2 {
+			continue
+		}
+		switch f[0] {
+		case "golem_generated_tokens_total":
+			generated, err = strconv.ParseFloat(f[1], 64)
+		case "golem_batch_steps_total":
+			steps, err = strconv.ParseFloat(f[1], 64)
+		}
+		if err != nil {
+			return 0, 0, fmt.Errorf("bench serve: /metrics: %v", err)
+		}
+	}
+	return generated, steps, sc.Err()
 }
 
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
@@ -211,9 +252,16 @@ func streamOnce(client *http.Client, url string, body []byte) (int, time.Duratio
 			done = true
 			break
 		}
+		// Only the usage and error chunks are decoded: parsing every token's
+		// chunk would bill the server for the benchmark client's work.
+		if ttft == 0 && strings.Contains(data, `"text":"`) && !strings.Contains(data, `"text":""`) {
+			ttft = time.Since(start)
+		}
+		if !strings.Contains(data, `"usage"`) && !strings.Contains(data, `"error"`) {
+			continue
+		}
 		var ch struct {
-			Choices []struct{ Text string }
-			Usage   *struct {
+			Usage *struct {
 				CompletionTokens int `json:"completion_tokens"`
 			}
 			Error *struct{ Message string }
@@ -223,9 +271,6 @@ func streamOnce(client *http.Client, url string, body []byte) (int, time.Duratio
 		}
 		if ch.Error != nil {
 			return 0, 0, fmt.Errorf("bench serve: stream error: %s", ch.Error.Message)
-		}
-		if ttft == 0 && len(ch.Choices) > 0 && ch.Choices[0].Text != "" {
-			ttft = time.Since(start)
 		}
 		if ch.Usage != nil {
 			tokens = ch.Usage.CompletionTokens
