@@ -136,18 +136,7 @@ func (d *Dropout) Forward(x *tensor.Tensor, training bool) *tensor.Tensor {
 	if !training || d.Rate == 0 {
 		return x
 	}
-	x = contig(x)
-	keep := tensor.Empty(x.Shape()...)
-	kd := keep.Data()
-	scale := float32(1 / (1 - d.Rate))
-	for i := range kd {
-		if d.rng.Float64() >= d.Rate {
-			kd[i] = scale
-		} else {
-			kd[i] = 0
-		}
-	}
-	return tensor.Mul(x, keep)
+	return tensor.Dropout(x, float32(d.Rate), d.rng, true)
 }
 
 // ComputeMask passes a mask through.

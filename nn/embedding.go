@@ -44,34 +44,16 @@ func (e *Embedding) Build(in []int, rng *rand.Rand) error {
 func (e *Embedding) Forward(x *tensor.Tensor, training bool) *tensor.Tensor {
 	e.mustBuilt("Embedding")
 	checkInput("Embedding", e.name, x, e.in)
-	ids := x.ToSlice()
-	D := e.OutputDim
-	w := e.Embeddings
-	wd := w.Data()
-	outShape := append(append([]int(nil), x.Shape()...), D)
-	out := tensor.Empty(outShape...)
-	od := out.Data()
-	idx := make([]int32, len(ids))
-	for i, f := range ids {
+	vals := x.ToSlice()
+	ids := make([]int, len(vals))
+	for i, f := range vals {
 		id := int(f)
 		if float32(id) != f || id < 0 || id >= e.InputDim {
 			panic(fmt.Sprintf("nn.Embedding %q: id %v at flat position %d is not an integer in [0, %d)", e.name, f, i, e.InputDim))
 		}
-		idx[i] = int32(id)
-		copy(od[i*D:(i+1)*D], wd[id*D:(id+1)*D])
+		ids[i] = id
 	}
-	// Gradient: scatter-add rows into a dense [InputDim, OutputDim] grad.
-	return tensor.Op("Embedding", out, []*tensor.Tensor{w}, func(g *tensor.Tensor) []*tensor.Tensor {
-		dw := tensor.Zeros(e.InputDim, D)
-		dd, gd := dw.Data(), g.Data()
-		for i, id := range idx {
-			row := dd[int(id)*D : int(id+1)*D]
-			for j, v := range gd[i*D : (i+1)*D] {
-				row[j] += v
-			}
-		}
-		return []*tensor.Tensor{dw}
-	})
+	return tensor.Gather(e.Embeddings, ids, x.Shape()...)
 }
 
 // ComputeMask returns ids ≠ 0 as 1/0 values when MaskZero is set.

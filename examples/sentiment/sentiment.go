@@ -1,7 +1,7 @@
 // Command sentiment trains a recurrent sentiment classifier on real
 // labelled sentences:
 //
-//	Embedding(vocab, 64, mask_zero) → Bidirectional(LSTM(32)) → Dropout(0.5)
+//	Embedding(vocab, 32, mask_zero) → Bidirectional(LSTM(16)) → Dropout(0.5)
 //	→ Dense(1, sigmoid)
 //
 // with binary cross-entropy and Adam, as a Keras user would write it.
@@ -14,7 +14,7 @@
 // training part only and the sequences are padded at the front
 // (pad_sequences' default) so that the mask lets the LSTM skip the padding.
 // 10% of the training part is held out to pick the best epoch
-// (EarlyStopping with restore_best_weights); the test part is only used
+// (EarlyStopping on val_loss with restore_best_weights); the test part is only used
 // once, at the end.
 //
 //	go run ./examples/sentiment            # UCI
@@ -46,8 +46,8 @@ type Config struct {
 	Batch    int    // default 32
 	MaxLen   int    // padded length, default 40 (UCI) or 50 (rt)
 	NumWords int    // tokenizer vocabulary cap, default 10000
-	EmbedDim int    // default 64
-	Units    int    // LSTM units per direction, default 32
+	EmbedDim int    // default 32
+	Units    int    // LSTM units per direction, default 16
 	Seed     uint64
 	Limit    int // use only the first Limit shuffled examples (0: all)
 	Verbose  int
@@ -68,8 +68,8 @@ func (c *Config) defaults() {
 		def(&c.MaxLen, 40)
 	}
 	def(&c.NumWords, 10000)
-	def(&c.EmbedDim, 64)
-	def(&c.Units, 32)
+	def(&c.EmbedDim, 32)
+	def(&c.Units, 16)
 	if c.Out == nil {
 		c.Out = os.Stdout
 	}
@@ -202,7 +202,7 @@ func Run(c Config) (*Result, error) {
 	if c.Verbose > 0 {
 		fmt.Fprintf(c.Out, "%d train / %d test sentences, vocabulary %d, padded to %d\n", len(train), len(test), vocab, c.MaxLen)
 	}
-	stop := &nn.EarlyStopping{Monitor: "val_accuracy", Patience: 3, RestoreBestWeights: true}
+	stop := &nn.EarlyStopping{Monitor: "val_loss", Patience: 2, RestoreBestWeights: true}
 	h, err := m.Fit(xTrain, yTrain, nn.FitOptions{
 		Epochs: c.Epochs, BatchSize: c.Batch, Shuffle: true, Seed: c.Seed,
 		ValidationSplit: 0.1, Callbacks: []nn.Callback{stop}, Verbose: c.Verbose, Output: c.Out,
