@@ -35,8 +35,9 @@ var benchServeCmd = &cobra.Command{
 	Long: `bench serve starts the server in process on 127.0.0.1 and runs C streaming
 clients at once (C from --clients), each sending --requests completion
 requests one after another with a fixed prompt and max_tokens. It reports the
-aggregate generated tokens per second and the 50th and 99th percentile time
-to first token. Without --model it serves a freshly initialized "baby" GPT
+aggregate generated tokens per second, the 50th and 99th percentile time
+to first token, and tokens_per_step: generated tokens over batched model
+steps (from the server's /metrics), the mean batch the scheduler formed. Without --model it serves a freshly initialized "baby" GPT
 (random weights, character tokenizer over printable ASCII). There is no
 PyTorch peer for serving: peer and ratio are null.`,
 	Args: cobra.NoArgs,

@@ -38,7 +38,8 @@ func TestBenchServe(t *testing.T) {
 		g, _ := r["golem"].(float64)
 		p50, _ := r["ttft_p50_ms"].(float64)
 		p99, _ := r["ttft_p99_ms"].(float64)
-		if g <= 0 || p50 <= 0 || p99 < p50 {
+		tps, _ := r["tokens_per_step"].(float64)
+		if g <= 0 || p50 <= 0 || p99 < p50 || tps < 1 || tps > float64([]int{1, 3}[i]) {
 			t.Errorf("figures in %q", l)
 		}
 	}
