@@ -590,10 +590,13 @@ func (s *Server) generate(w http.ResponseWriter, r *http.Request, start time.Tim
 					return
 				}
 				out, stopped := c.stop.add(c.dec.Flush())
-				if !stopped {
+				finish := ev.finish
+				if stopped {
+					finish = finishStop
+				} else {
 					out += c.stop.flush()
 				}
-				emit(ev.choice, out, ev.finish)
+				emit(ev.choice, out, finish)
 				open--
 				continue
 			}
