@@ -65,6 +65,15 @@ func (m *Model) Params() []*Param { return m.Layer.Params() }
 // "acc") picks the accuracy that suits the loss, as Keras does: binary for
 // binary cross-entropy, sparse categorical for sparse categorical
 // cross-entropy, categorical otherwise.
+//
+// When the model is a Sequential ending in Dense(softmax) (possibly inside
+// TimeDistributed) and the loss is CategoricalCrossentropy or
+// SparseCategoricalCrossentropy from probabilities (or Dense(linear) with
+// the loss FromLogits), Fit and Evaluate compute the last layer, the
+// softmax and the loss as one fused op from the logits, as TensorFlow does
+// for Keras (see fusedSoftmaxCE in head.go): exact where Keras's clipping
+// to [1e-7, 1-1e-7] would not bite, and without materializing the
+// probabilities. Predict still returns the probabilities.
 func (m *Model) Compile(opt optim.Optimizer, loss Loss, metricNames ...string) error {
 	if opt == nil || loss == nil {
 		return fmt.Errorf("nn.Compile: optimizer and loss are required")
@@ -344,7 +353,7 @@ func (m *Model) Fit(x, y *tensor.Tensor, o FitOptions) (*History, error) {
 				return hist, err
 			}
 			for _, e := range vl {
-				logs = append(logs, logEntry{"val_" + e.Key, e.Value})
+				logs = append(logs, LogEntry{"val_" + e.Key, e.Value})
 			}
 		}
 		if bar != nil {
@@ -380,7 +389,7 @@ func (m *Model) resetMetrics() {
 func (m *Model) logs(loss float64, prefix string) Logs {
 	l := Logs{{prefix + "loss", loss}}
 	for _, mt := range m.metrics {
-		l = append(l, logEntry{prefix + mt.name, mt.m.Result()})
+		l = append(l, LogEntry{prefix + mt.name, mt.m.Result()})
 	}
 	return l
 }
@@ -452,9 +461,10 @@ func takeRows(t *tensor.Tensor, idx []int) *tensor.Tensor {
 
 // Logs are the named values of one epoch, in Keras's order (loss, metrics,
 // val_loss, val_ metrics).
-type Logs []logEntry
+type Logs []LogEntry
 
-type logEntry struct {
+// LogEntry is one named value of Logs.
+type LogEntry struct {
 	Key   string
 	Value float64
 }
