@@ -6,8 +6,10 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/golemml/golem/optim"
 	"github.com/golemml/golem/safetensors"
@@ -379,5 +381,23 @@ func TestFusedHeadThroughModel(t *testing.T) {
 	}
 	if got, _ := logs.Get("accuracy"); got != float64(hits)/60 {
 		t.Errorf("fused accuracy %v, from Predict %v", got, float64(hits)/60)
+	}
+}
+
+// On a terminal the line is redrawn in place with \r and ends with the
+// epoch's totals.
+func TestProgressTerminal(t *testing.T) {
+	var b bytes.Buffer
+	p := &progress{w: &b, tty: true, total: 4, start: time.Now().Add(-2 * time.Second)}
+	p.update(2, Logs{{"loss", 0.5}})
+	p.finish(Logs{{"loss", 0.25}, {"accuracy", 0.75}})
+	s := b.String()
+	if !regexp.MustCompile(`^\r2/4 \[==============>\.{15}\] - ETA: \d+s - loss: 0\.5000`).MatchString(s) {
+		t.Errorf("redraw line %q", s)
+	}
+	// Elapsed time is whatever the clock says: match its shape only.
+	final := regexp.MustCompile(`\r4/4 \[=+\] - \d+s \d+ms/step - loss: 0\.2500 - accuracy: 0\.7500\x1b\[K\n$`)
+	if !final.MatchString(s) {
+		t.Errorf("final line %q", s)
 	}
 }
