@@ -44,7 +44,9 @@
 //
 // An Embedding with MaskZero emits a padding mask that LSTM, GRU,
 // Bidirectional and GlobalAveragePooling1D use to skip padded steps, as in
-// Keras. (The mask is not applied to the loss.)
+// Keras; when the mask reaches a Sequential's output (sequence outputs),
+// Fit and Evaluate average the loss and metrics over the real steps only,
+// as Keras's apply_valid_mask does.
 //
 // # Speed
 //

@@ -136,18 +136,32 @@ func (m *Model) fused() (fusedHead, bool) {
 }
 
 // lossOn runs the model on a batch and returns the loss, updating the
-// metrics with the batch's predictions.
+// metrics with the batch's predictions. When a Sequential's output carries
+// a padding mask (Embedding with MaskZero through sequence layers), the
+// loss and metrics cover the unmasked steps only, averaged over them, as
+// Keras does (apply_valid_mask).
 func (m *Model) lossOn(x, y *tensor.Tensor, training bool) *tensor.Tensor {
-	if f, ok := m.fused(); ok {
-		seq := m.Layer.(*Sequential)
-		h, _ := seq.run(seq.Layers[:len(seq.Layers)-1], x, nil, training)
-		return fusedSoftmaxCE(f, h, y, func(p []float32, rows, classes int, labels []float32) {
+	f, fused := m.fused()
+	var pred, mask *tensor.Tensor
+	if seq, ok := m.Layer.(*Sequential); ok {
+		layers := seq.Layers
+		if fused {
+			layers = layers[:len(layers)-1] // the fused op applies the last Dense
+		}
+		pred, mask = seq.run(layers, x, nil, training)
+	} else {
+		pred = m.Layer.Forward(x, training)
+	}
+	if mask != nil {
+		pred, y = validRows(pred, y, mask)
+	}
+	if fused {
+		return fusedSoftmaxCE(f, pred, y, func(p []float32, rows, classes int, labels []float32) {
 			for _, mt := range m.metrics {
 				mt.m.Update(p, []int{rows, classes}, labels)
 			}
 		})
 	}
-	pred := m.Layer.Forward(x, training)
 	if len(m.metrics) > 0 {
 		pd := pred.ToSlice()
 		yd := y.ToSlice()
@@ -156,6 +170,38 @@ func (m *Model) lossOn(x, y *tensor.Tensor, training bool) *tensor.Tensor {
 		}
 	}
 	return m.loss.Compute(pred, y)
+}
+
+// validRows keeps the rows (time steps) of pred [..., C] and of the
+// targets where mask (one value per row) is non-zero. pred's selection is
+// recorded, so padded steps get no gradient. If the mask does not match
+// pred's rows, or masks everything, pred and y are returned as they are.
+func validRows(pred, y, mask *tensor.Tensor) (*tensor.Tensor, *tensor.Tensor) {
+	rows := mask.Numel()
+	if rows == 0 || pred.Numel()%rows != 0 || y.Numel()%rows != 0 || pred.Numel()/rows != pred.Size(-1) {
+		return pred, y
+	}
+	md := mask.ToSlice()
+	var idx []int
+	for r, v := range md {
+		if v != 0 {
+			idx = append(idx, r)
+		}
+	}
+	if len(idx) == 0 || len(idx) == rows {
+		return pred, y
+	}
+	per := y.Numel() / rows
+	yd := y.ToSlice()
+	ys := make([]float32, len(idx)*per)
+	for i, r := range idx {
+		copy(ys[i*per:(i+1)*per], yd[r*per:(r+1)*per])
+	}
+	p := tensor.IndexSelect(contig(pred).Reshape(rows, -1), 0, idx)
+	if per == 1 {
+		return p, tensor.FromSlice(ys, len(idx))
+	}
+	return p, tensor.FromSlice(ys, len(idx), per)
 }
 
 // trainable returns the optimizer's view of the trainable weights, built

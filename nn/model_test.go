@@ -401,3 +401,69 @@ func TestProgressTerminal(t *testing.T) {
 		t.Errorf("final line %q", s)
 	}
 }
+
+// With a padding mask reaching the output, the loss and metrics average
+// over the real steps only (Keras's apply_valid_mask), in the fused head
+// and in the plain path, and padded steps get no gradient.
+func TestMaskedSequenceLoss(t *testing.T) {
+	x := tensor.FromSlice([]float32{0, 0, 3, 4, 0, 5, 6, 7}, 2, 4) // pre-padded
+	for _, fusedCase := range []bool{true, false} {
+		act := "softmax"
+		var loss Loss = SparseCategoricalCrossentropy{}
+		y := tensor.FromSlice([]float32{1, 2, 4, 5, 9, 6, 7, 8}, 2, 4)
+		if !fusedCase {
+			act, loss = "linear", MSE{}
+			y = tensor.RandN(tensor.NewRNG(5), 2, 4, 10)
+		}
+		seq := NewSequential(
+			&Embedding{InputDim: 10, OutputDim: 3, MaskZero: true},
+			&LSTM{Units: 4, ReturnSequences: true},
+			&TimeDistributed{Layer: &Dense{Units: 10, Activation: act}},
+		)
+		m, err := NewModel(seq, []int{4}, 2)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := m.Compile(optim.NewAdam(0.01), loss); err != nil {
+			t.Fatal(err)
+		}
+		if _, ok := m.fused(); ok != fusedCase {
+			t.Fatalf("fused = %v, want %v", ok, fusedCase)
+		}
+		logs, _ := m.Evaluate(x, y, 2)
+		got, _ := logs.Get("loss")
+		// Reference: the plain loss over the 5 real steps of Predict.
+		p := m.Predict(x, 2).ToSlice()
+		yd := y.ToSlice()
+		per := len(yd) / 8
+		var pv, yv []float32
+		for r, id := range x.ToSlice() {
+			if id != 0 {
+				pv = append(pv, p[r*10:(r+1)*10]...)
+				yv = append(yv, yd[r*per:(r+1)*per]...)
+			}
+		}
+		var want float32
+		if fusedCase {
+			want = loss.Compute(tensor.FromSlice(pv, 5, 10), tensor.FromSlice(yv, 5)).Item()
+		} else {
+			want = loss.Compute(tensor.FromSlice(pv, 5, 10), tensor.FromSlice(yv, 5, 10)).Item()
+		}
+		if math.Abs(got-float64(want)) > 1e-5 {
+			t.Errorf("fused=%v: masked loss %v, want %v over the real steps", fusedCase, got, want)
+		}
+		// Padded steps' targets cannot matter: change them, same loss.
+		yd2 := y.ToSlice()
+		for r, id := range x.ToSlice() {
+			if id == 0 {
+				for k := 0; k < per; k++ {
+					yd2[r*per+k] = 0
+				}
+			}
+		}
+		logs2, _ := m.Evaluate(x, tensor.FromSlice(yd2, y.Shape()...), 2)
+		if g2, _ := logs2.Get("loss"); g2 != got {
+			t.Errorf("fused=%v: padded targets changed the loss: %v vs %v", fusedCase, g2, got)
+		}
+	}
+}
