@@ -55,6 +55,12 @@ const matvecMax = 16
 type decode struct {
 	x, ln, mean, rstd, qkv, atty, proj, fch []float32
 	last, logits                            []float32
+	// wt holds transposed copies (C,OC) of the weight matrices small
+	// enough to stay in cache, keyed by the weight's first element, for
+	// linearSmall; wtStale says they must be rebuilt because the weights
+	// may have changed (set by Params and Backward).
+	wt      map[*float32][]float32
+	wtStale bool
 	rows                                    []int // first row of each sequence, then the total
 }
 
@@ -73,6 +79,11 @@ func grow(buf *[]float32, n int) []float32 {
 // model's buffers and are valid until the next Step. Step panics if a cache
 // would grow past BlockSize (callers check Len), if a sequence has no new
 // token, if an id is out of range or a cache appears twice.
+//
+// Step keeps transposed copies of weight matrices small enough to stay in
+// cache (see matvecMaxCached). Params and Backward mark them stale; code
+// that changes the weights through a Params list it obtained earlier
+// without calling Backward must call Params again before the next Step.
 func (m *Model) Step(caches []*Cache, tokens [][]int) [][]float32 {
 	cfg := m.Config
 	L, C, V, NH := cfg.NLayer, cfg.NEmbd, cfg.VocabSize, cfg.NHead
@@ -169,12 +180,57 @@ func (m *Model) Step(caches []*Cache, tokens [][]int) [][]float32 {
 // few rows it streams each weight row once with dot products, parallel
 // over output features; for more rows it uses SGEMM.
 func (m *Model) linear(out, inp, weight, bias []float32, N, C, OC int) {
+	if N > matvecMaxCached && N <= matvecMax && 4*C*OC <= cachedWeightBytes {
+		m.linearSmall(out, inp, weight, bias, N, C, OC)
+		return
+	}
 	if N > matvecMax {
 		matmulForward(m.wk, out, inp, weight, bias, N, C, OC)
 		return
 	}
 	m.wk.mv = matvecJob{out: out, inp: inp, w: weight, b: bias, N: N, C: C, OC: OC}
 	m.wk.parallel(OC, &m.wk.mv)
+}
+
+// Weights of at most cachedWeightBytes stay in cache, so for them dot
+// products save no memory traffic and lose to SGEMM's register tiling from
+// matvecMaxCached+1 rows on. SGEMM is given a transposed copy of such
+// weights, which it packs with plain copies.
+const (
+	matvecMaxCached   = 2
+	cachedWeightBytes = 1 << 20
+)
+
+// linearSmall is linear through SGEMM on a cached transposed copy of the
+// weight (see matvecMaxCached).
+func (m *Model) linearSmall(out, inp, weight, bias []float32, N, C, OC int) {
+	d := &m.dec
+	if d.wt == nil || d.wtStale {
+		if d.wt == nil {
+			d.wt = map[*float32][]float32{}
+		}
+		for k := range d.wt {
+			delete(d.wt, k)
+		}
+		d.wtStale = false
+	}
+	key := &weight[0]
+	wt, ok := d.wt[key]
+	if !ok {
+		wt = make([]float32, C*OC)
+		for o := 0; o < OC; o++ {
+			for c, v := range weight[o*C : (o+1)*C] {
+				wt[c*OC+o] = v
+			}
+		}
+		d.wt[key] = wt
+	}
+	kernels.Sgemm(false, false, N, OC, C, 1, inp, C, wt, OC, 0, out, OC)
+	if bias != nil {
+		for n := 0; n < N; n++ {
+			kernels.Axpy(1, bias, out[n*OC:(n+1)*OC])
+		}
+	}
 }
 
 type matvecJob struct {

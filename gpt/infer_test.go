@@ -228,3 +228,22 @@ func TestGenerateSlidesWindow(t *testing.T) {
 		t.Fatalf("sampling: %d tokens, want 40", len(got))
 	}
 }
+
+// Step keeps transposed copies of small weights; changing the weights
+// through Params (as an optimizer does) must not leave Step on stale ones.
+func TestStepSeesUpdatedWeights(t *testing.T) {
+	m := randomModel(stepCfg, 5)
+	rng := rand.New(rand.NewPCG(6, 6))
+	toks := randomTokens(rng, 8, stepCfg.VocabSize) // 8 rows: the cached-transpose path
+	m.Step([]*Cache{m.NewCache()}, [][]int{toks})
+	for _, p := range m.Params() {
+		for i := range p.Data {
+			p.Data[i] *= 1.5
+		}
+	}
+	want := forwardRows(m, toks)
+	got := m.Step([]*Cache{m.NewCache()}, [][]int{toks})[0]
+	if d := maxAbsDiff(got, want[len(toks)-1]); d > stepTol {
+		t.Fatalf("after a weight update Step differs from Forward by %g", d)
+	}
+}

@@ -210,6 +210,7 @@ func numel(shape []int) int {
 // model: an optimizer updates the model in place. The first call
 // allocates the gradients.
 func (m *Model) Params() []*optim.Param {
+	m.dec.wtStale = true // the caller may change the weights
 	m.ensureGrads()
 	return m.list
 }
@@ -396,6 +397,7 @@ func (m *Model) Logits() []float32 {
 // Backward, after a Forward with targets, accumulates ∂loss/∂param into
 // every parameter's Grad.
 func (m *Model) Backward() {
+	m.dec.wtStale = true // an optimizer step is likely to follow
 	if !m.hasLoss {
 		panic("gpt.Backward: the last Forward had no targets")
 	}
