@@ -61,7 +61,7 @@ type decode struct {
 	// may have changed (set by Params and Backward).
 	wt      map[*float32][]float32
 	wtStale bool
-	rows                                    []int // first row of each sequence, then the total
+	rows    []int // first row of each sequence, then the total
 }
 
 func grow(buf *[]float32, n int) []float32 {
