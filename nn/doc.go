@@ -18,7 +18,7 @@
 //	m, err := nn.NewModel(seq, []int{100}, 1)
 //	m.Summary(os.Stdout)
 //	m.Compile(optim.NewAdam(1e-3), nn.SparseCategoricalCrossentropy{}, "accuracy")
-//	hist, err := m.Fit(x, y, nn.FitOptions{Epochs: 10, BatchSize: 64, Shuffle: true, Verbose: 1})
+//	hist, err := m.Fit(x, y, nn.FitOptions{Epochs: 10, BatchSize: 64, Verbose: 1})
 //
 // Fit prints Keras's progress line (redrawn on a terminal, one line per epoch
 // otherwise) and returns a History; callbacks (EarlyStopping,

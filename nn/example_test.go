@@ -37,7 +37,7 @@ func Example() {
 			y.Set(1, i, 0)
 		}
 	}
-	if _, err := m.Fit(x, y, nn.FitOptions{Epochs: 20, BatchSize: 32, Shuffle: true}); err != nil {
+	if _, err := m.Fit(x, y, nn.FitOptions{Epochs: 20, BatchSize: 32}); err != nil {
 		panic(err)
 	}
 	logs, _ := m.Evaluate(x, y, 256)

@@ -262,11 +262,11 @@ func (m *Model) TrainOnBatch(x, y *tensor.Tensor) (float64, error) {
 }
 
 // FitOptions configures Fit. The zero value trains one epoch with batches of
-// 32 in order (note: Keras shuffles by default; set Shuffle).
+// 32, shuffled each epoch from Seed, as Keras's fit does by default.
 type FitOptions struct {
 	Epochs    int    // default 1
 	BatchSize int    // default 32
-	Shuffle   bool   // shuffle the training examples each epoch
+	NoShuffle bool   // keep the training examples in order (Keras: shuffle=False)
 	Seed      uint64 // seed for shuffling and ValidationSplit
 	// ValidationX/ValidationY are evaluated after each epoch (val_loss,
 	// val_<metric>). ValidationSplit instead holds out that fraction of
@@ -356,7 +356,7 @@ func (m *Model) Fit(x, y *tensor.Tensor, o FitOptions) (*History, error) {
 				}
 			}
 		}
-		if o.Shuffle {
+		if !o.NoShuffle {
 			rng.Shuffle(n, func(i, j int) { idx[i], idx[j] = idx[j], idx[i] })
 		}
 		var bar *progress

@@ -54,7 +54,7 @@ func TestFitEvaluatePredict(t *testing.T) {
 		return nil
 	}
 	var out bytes.Buffer
-	h, err := m.Fit(x, y, FitOptions{Epochs: 30, BatchSize: 32, Shuffle: true, Seed: 3, ValidationX: vx, ValidationY: vy, Verbose: 1, Output: &out})
+	h, err := m.Fit(x, y, FitOptions{Epochs: 30, BatchSize: 32, Seed: 3, ValidationX: vx, ValidationY: vy, Verbose: 1, Output: &out})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -263,7 +263,7 @@ func TestFitIsDeterministic(t *testing.T) {
 	x, y := xorData(120, 1)
 	run := func() ([]float64, []float32) {
 		m := xorModel(t)
-		h, err := m.Fit(x, y, FitOptions{Epochs: 3, BatchSize: 16, Shuffle: true, Seed: 9, ValidationSplit: 0.25})
+		h, err := m.Fit(x, y, FitOptions{Epochs: 3, BatchSize: 16, Seed: 9, ValidationSplit: 0.25})
 		if err != nil {
 			t.Fatal(err)
 		}

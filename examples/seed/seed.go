@@ -141,7 +141,7 @@ func Train(c Config) (*nn.History, error) {
 		return nil, err
 	}
 	return m.Fit(x, y, nn.FitOptions{
-		Epochs: c.Epochs, BatchSize: c.Batch, Shuffle: true, Seed: c.Seed,
+		Epochs: c.Epochs, BatchSize: c.Batch, Seed: c.Seed,
 		ValidationSplit: 0.1, StepsPerEpoch: c.Steps, Verbose: c.Verbose, Output: c.Out,
 	})
 }

@@ -204,7 +204,7 @@ func Run(c Config) (*Result, error) {
 	}
 	stop := &nn.EarlyStopping{Monitor: "val_loss", Patience: 2, RestoreBestWeights: true}
 	h, err := m.Fit(xTrain, yTrain, nn.FitOptions{
-		Epochs: c.Epochs, BatchSize: c.Batch, Shuffle: true, Seed: c.Seed,
+		Epochs: c.Epochs, BatchSize: c.Batch, Seed: c.Seed,
 		ValidationSplit: 0.1, Callbacks: []nn.Callback{stop}, Verbose: c.Verbose, Output: c.Out,
 	})
 	if err != nil {
