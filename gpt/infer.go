@@ -55,11 +55,11 @@ const matvecMax = 16
 type decode struct {
 	x, ln, mean, rstd, qkv, atty, proj, fch []float32
 	last, logits                            []float32
-	// wt holds transposed copies (C,OC) of the weight matrices small
+	// wt holds packed transposed copies (C,OC) of the weight matrices small
 	// enough to stay in cache, keyed by the weight's first element, for
 	// linearSmall; wtStale says they must be rebuilt because the weights
 	// may have changed (set by Params and Backward).
-	wt      map[*float32][]float32
+	wt      map[*float32]*kernels.PackedB
 	wtStale bool
 	rows    []int // first row of each sequence, then the total
 }
@@ -201,31 +201,24 @@ const (
 	cachedWeightBytes = 1 << 20
 )
 
-// linearSmall is linear through SGEMM on a cached transposed copy of the
-// weight (see matvecMaxCached).
+// linearSmall is linear through SGEMM on a cached, packed transposed copy
+// of the weight (see matvecMaxCached).
 func (m *Model) linearSmall(out, inp, weight, bias []float32, N, C, OC int) {
 	d := &m.dec
 	if d.wt == nil || d.wtStale {
 		if d.wt == nil {
-			d.wt = map[*float32][]float32{}
+			d.wt = map[*float32]*kernels.PackedB{}
 		}
-		for k := range d.wt {
-			delete(d.wt, k)
-		}
+		clear(d.wt)
 		d.wtStale = false
 	}
 	key := &weight[0]
 	wt, ok := d.wt[key]
-	if !ok {
-		wt = make([]float32, C*OC)
-		for o := 0; o < OC; o++ {
-			for c, v := range weight[o*C : (o+1)*C] {
-				wt[c*OC+o] = v
-			}
-		}
+	if !ok || wt.K() != C || wt.N() != OC {
+		wt = kernels.PackB(true, C, OC, weight, C)
 		d.wt[key] = wt
 	}
-	kernels.Sgemm(false, false, N, OC, C, 1, inp, C, wt, OC, 0, out, OC)
+	kernels.SgemmPackedB(N, 1, inp, C, wt, 0, out, OC)
 	if bias != nil {
 		for n := 0; n < N; n++ {
 			kernels.Axpy(1, bias, out[n*OC:(n+1)*OC])
