@@ -51,6 +51,13 @@ func (c *Cache) reserve(n int) {
 // (measured on GPT-2's c_fc, 768→3072).
 const matvecMax = 16
 
+// stepSerialWork is the most multiply-adds in a step's largest linear
+// layer (N·C·4C, the MLP's first) for which Step runs on the calling
+// goroutine. At the baby size, 16 sequences (1M) take 0.44 ms on one
+// thread and 0.77 ms on two: a step has some 40 parallel sections of tens
+// of microseconds, each paying a hand-off to the worker pool.
+var stepSerialWork = 1 << 21 // a variable so tests can reach the parallel paths
+
 // decode holds Step's buffers, sized for the largest step seen.
 type decode struct {
 	x, ln, mean, rstd, qkv, atty, proj, fch []float32
@@ -122,6 +129,10 @@ func (m *Model) Step(caches []*Cache, tokens [][]int) [][]float32 {
 	}
 	rows[S] = N
 	wk := m.wk
+	// A small step runs on this goroutine: its dozens of short parallel
+	// sections would cost more in hand-offs to the pool than they save.
+	wk.serial = N*C*4*C <= stepSerialWork
+	defer func() { wk.serial = false }()
 	x := grow(&d.x, N*C)
 	ln, mean, rstd := grow(&d.ln, N*C), grow(&d.mean, N), grow(&d.rstd, N)
 	qkv, atty, proj, fch := grow(&d.qkv, N*3*C), grow(&d.atty, N*C), grow(&d.proj, N*C), grow(&d.fch, N*4*C)
@@ -180,7 +191,7 @@ func (m *Model) Step(caches []*Cache, tokens [][]int) [][]float32 {
 // few rows it streams each weight row once with dot products, parallel
 // over output features; for more rows it uses SGEMM.
 func (m *Model) linear(out, inp, weight, bias []float32, N, C, OC int) {
-	if N > matvecMaxCached && N <= matvecMax && 4*C*OC <= cachedWeightBytes {
+	if N > matvecMaxCached && 4*C*OC <= cachedWeightBytes {
 		m.linearSmall(out, inp, weight, bias, N, C, OC)
 		return
 	}
@@ -194,8 +205,9 @@ func (m *Model) linear(out, inp, weight, bias []float32, N, C, OC int) {
 
 // Weights of at most cachedWeightBytes stay in cache, so for them dot
 // products save no memory traffic and lose to SGEMM's register tiling from
-// matvecMaxCached+1 rows on. SGEMM is given a transposed copy of such
-// weights, which it packs with plain copies.
+// matvecMaxCached+1 rows on. SGEMM is given a copy of such weights packed
+// once (kernels.PackB), for any number of rows: a prefill too, which would
+// otherwise pack every weight matrix again.
 const (
 	matvecMaxCached   = 2
 	cachedWeightBytes = 1 << 20
@@ -218,7 +230,11 @@ func (m *Model) linearSmall(out, inp, weight, bias []float32, N, C, OC int) {
 		wt = kernels.PackB(true, C, OC, weight, C)
 		d.wt[key] = wt
 	}
-	kernels.SgemmPackedB(N, 1, inp, C, wt, 0, out, OC)
+	threads := 0
+	if m.wk.serial {
+		threads = 1
+	}
+	kernels.SgemmPackedB(threads, N, 1, inp, C, wt, 0, out, OC)
 	if bias != nil {
 		for n := 0; n < N; n++ {
 			kernels.Axpy(1, bias, out[n*OC:(n+1)*OC])

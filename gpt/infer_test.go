@@ -247,3 +247,14 @@ func TestStepSeesUpdatedWeights(t *testing.T) {
 		t.Fatalf("after a weight update Step differs from Forward by %g", d)
 	}
 }
+
+// The test models are small enough that Step runs them on one goroutine;
+// these rerun the Step tests with every step on the worker pool.
+func TestStepParallelMatchesForward(t *testing.T) {
+	old := stepSerialWork
+	stepSerialWork = 0
+	defer func() { stepSerialWork = old }()
+	t.Run("MatchesForward", TestStepMatchesForward)
+	t.Run("BatchOfDifferentLengths", TestStepBatchOfDifferentLengths)
+	t.Run("SeesUpdatedWeights", TestStepSeesUpdatedWeights)
+}

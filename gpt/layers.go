@@ -517,6 +517,7 @@ type work struct {
 
 	cur      chunked
 	n, nt    int
+	serial   bool // run on the calling goroutine (see Step)
 	dispatch func(lo, hi int)
 }
 
@@ -550,7 +551,11 @@ func (w *work) parallel(n int, j chunked) {
 		return
 	}
 	w.cur, w.n, w.nt = j, n, w.chunks(n)
-	kernels.ParallelFor(w.nt, w.dispatch)
+	if w.serial {
+		w.dispatch(0, w.nt)
+	} else {
+		kernels.ParallelFor(w.nt, w.dispatch)
+	}
 	w.cur = nil
 }
 

@@ -39,8 +39,11 @@ func (p *PackedB) N() int { return p.n }
 
 // SgemmPackedB computes C = alpha·A·B + beta·C like Sgemm(false, …) with
 // A m×k (row stride lda) and B the operand packed in p; C is m×n (row
-// stride ldc). Large products split the columns of C over the worker pool.
-func SgemmPackedB(m int, alpha float32, a []float32, lda int, p *PackedB, beta float32, c []float32, ldc int) {
+// stride ldc). Large products split the columns of C over up to threads
+// threads of the worker pool (threads <= 0: Threads()); threads 1 keeps
+// the product on the calling goroutine, which a caller that makes many
+// small products in a row may prefer to a hand-off per product.
+func SgemmPackedB(threads, m int, alpha float32, a []float32, lda int, p *PackedB, beta float32, c []float32, ldc int) {
 	k, n := p.k, p.n
 	if m < 0 {
 		panic(fmt.Sprintf("kernels.SgemmPackedB: negative m=%d", m))
@@ -56,7 +59,10 @@ func SgemmPackedB(m int, alpha float32, a []float32, lda int, p *PackedB, beta f
 	g := p.g
 	mr, nr := g.mr, g.nr
 	mStrips := (m + mr - 1) / mr
-	parallel := Threads() > 1 && m*n*k >= parallelMinWork
+	if threads <= 0 || threads > Threads() {
+		threads = Threads()
+	}
+	parallel := threads > 1 && m*n*k >= parallelMinWork
 	mcs := mStrips // all of A at once for the column split
 	if !parallel {
 		mcs = min(mStrips, g.mc/mr)
@@ -86,10 +92,10 @@ func SgemmPackedB(m int, alpha float32, a []float32, lda int, p *PackedB, beta f
 					macroKernel(g, i0, i1, kb, jc, 0, nStrips, n, apack, bpack, alpha, bt, c, ldc)
 					continue
 				}
-				t := Threads()
-				chunk := max(1, nStrips/(2*t))
-				parallelChunks(nStrips, chunk, func(lo, hi int) {
-					macroKernel(g, i0, i1, kb, jc, lo, hi, n, apack, bpack, alpha, bt, c, ldc)
+				chunk := max(1, nStrips/(2*threads))
+				nc := (nStrips + chunk - 1) / chunk
+				runChunks(min(threads, nc), nc, func(i int) {
+					macroKernel(g, i0, i1, kb, jc, i*chunk, min((i+1)*chunk, nStrips), n, apack, bpack, alpha, bt, c, ldc)
 				})
 			}
 		}

@@ -2,6 +2,9 @@ package kernels
 
 import "testing"
 
+// packedThreads is the threads argument sgemmViaPacked passes.
+var packedThreads int
+
 // sgemmViaPacked is Sgemm with B packed by PackB (A not transposed).
 func sgemmViaPacked(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
 	if transA {
@@ -11,7 +14,7 @@ func sgemmViaPacked(transA, transB bool, m, n, k int, alpha float32, a []float32
 	if p.K() != k || p.N() != n {
 		panic("sgemmViaPacked: PackB shape")
 	}
-	SgemmPackedB(m, alpha, a, lda, p, beta, c, ldc)
+	SgemmPackedB(packedThreads, m, alpha, a, lda, p, beta, c, ldc)
 }
 
 func TestSgemmPackedB(t *testing.T) {
@@ -22,12 +25,11 @@ func TestSgemmPackedB(t *testing.T) {
 		gemmCase{transB: true, m: 7, n: 2100, k: 20, alpha: -1, padC: 2},         // several column blocks
 		gemmCase{transB: true, m: 130, n: 40, k: 33, alpha: 2, beta: 1, padB: 1}, // several row blocks
 	)
-	for _, par := range []bool{false, true} {
-		if par {
-			old := parallelMinWork
-			parallelMinWork = 1
-			defer func() { parallelMinWork = old }()
-		}
+	old := parallelMinWork
+	defer func() { parallelMinWork, packedThreads = old, 0 }()
+	// Default split, then every size split (threads 0) or kept serial (1).
+	for _, run := range []struct{ minWork, threads int }{{old, 0}, {1, 0}, {1, 1}} {
+		parallelMinWork, packedThreads = run.minWork, run.threads
 		for _, tc := range cases {
 			if tc.transA {
 				continue
@@ -44,5 +46,5 @@ func TestSgemmPackedBPanicsOnShortC(t *testing.T) {
 			t.Fatal("no panic for a short C")
 		}
 	}()
-	SgemmPackedB(3, 1, make([]float32, 12), 4, p, 0, make([]float32, 14), 5)
+	SgemmPackedB(0, 3, 1, make([]float32, 12), 4, p, 0, make([]float32, 14), 5)
 }
