@@ -203,11 +203,15 @@ func (s *scheduler) run() {
 			active[i] = nil
 		}
 		active = kept
-		// Let the handlers run before the next step: they pass this step's
-		// tokens on and submit new requests, which then join the next batch.
-		// Without this, on few cores the loop keeps its thread for a whole
-		// time slice and requests that could share steps run one by one.
-		runtime.Gosched()
+		// On one thread, let the handlers run before the next step: they
+		// pass this step's tokens on and submit new requests, which then
+		// join the next batch. Without this the loop keeps its thread for a
+		// whole time slice and requests that could share steps run one by
+		// one. With more threads the handlers run beside the loop, and
+		// yielding would make the next step wait for all of them.
+		if runtime.GOMAXPROCS(0) == 1 {
+			runtime.Gosched()
+		}
 	}
 }
 
