@@ -308,14 +308,11 @@ func (j *stepAttnJob) run(c, lo, hi int) {
 func attendOne(out, q, k, v []float32, ld, nk, hs int, s []float32) {
 	scale := float32(1 / math.Sqrt(float64(hs)))
 	s = s[:nk]
-	for j := range s {
-		s[j] = scale * kernels.Dot(q, k[j*ld:j*ld+hs])
-	}
+	kernels.DotRows(s, q, k, ld)
+	kernels.Scale(scale, s)
 	softmaxRow(s)
 	clear(out)
-	for j, p := range s {
-		kernels.Axpy(p, v[j*ld:j*ld+hs], out)
-	}
+	kernels.AxpyRows(out, s, v, ld)
 }
 
 // Generate continues prompt with up to maxNew tokens drawn by s (greedy
