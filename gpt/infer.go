@@ -53,10 +53,13 @@ const matvecMax = 16
 
 // stepSerialWork is the most multiply-adds in a step's largest linear
 // layer (N·C·4C, the MLP's first) for which Step runs on the calling
-// goroutine. At the baby size, 16 sequences (1M) take 0.44 ms on one
-// thread and 0.77 ms on two: a step has some 40 parallel sections of tens
-// of microseconds, each paying a hand-off to the worker pool.
-var stepSerialWork = 1 << 21 // a variable so tests can reach the parallel paths
+// goroutine, when the weights stay in cache (cachedWeightBytes). At the
+// baby size, 16 sequences (1M) take 0.44 ms on one thread and 0.77 ms on
+// two: a step has some 40 parallel sections of tens of microseconds, each
+// paying a hand-off to the worker pool. Serving, where steps of 16 decoded
+// tokens often carry a prompt or two, runs faster up to 128 rows on one
+// thread, leaving the other to the HTTP handlers.
+var stepSerialWork = 1 << 23 // a variable so tests can reach the parallel paths
 
 // decode holds Step's buffers, sized for the largest step seen.
 type decode struct {
@@ -131,7 +134,7 @@ func (m *Model) Step(caches []*Cache, tokens [][]int) [][]float32 {
 	wk := m.wk
 	// A small step runs on this goroutine: its dozens of short parallel
 	// sections would cost more in hand-offs to the pool than they save.
-	wk.serial = N*C*4*C <= stepSerialWork
+	wk.serial = 4*C*4*C <= cachedWeightBytes && N*C*4*C <= stepSerialWork
 	defer func() { wk.serial = false }()
 	x := grow(&d.x, N*C)
 	ln, mean, rstd := grow(&d.ln, N*C), grow(&d.mean, N), grow(&d.rstd, N)
