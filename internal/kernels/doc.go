@@ -21,6 +21,10 @@
 // worker pool: the threads share each packed B panel and claim row blocks
 // of C (or column strips, when C has few rows) as they go.
 //
+// A right operand used many times (a layer's weights at inference) can be
+// packed once with PackB and multiplied with SgemmPackedB, which skips the
+// per-call packing of B.
+//
 // # Threads
 //
 // ParallelFor(n, fn) splits [0,n) into Threads() chunks and runs them on a
@@ -36,7 +40,8 @@
 // polynomial (within 1-2 ulp of the correctly rounded result, 0 for large
 // negatives, +Inf on overflow, NaN for NaN), tanh and GELU are built on
 // it. The pure-Go versions (rows.go) are the fallback and the reference the
-// assembly is tested against.
+// assembly is tested against. DotRows and AxpyRows apply one vector to
+// many strided rows in a call (single-query attention over a KV cache).
 //
 // # Low precision
 //
