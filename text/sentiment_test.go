@@ -8,32 +8,9 @@ import (
 	"slices"
 	"strings"
 	"testing"
-)
 
-// sharedData returns the path of a file under ../shared/data (next to the
-// module root), skipping the test when that folder is absent.
-func sharedData(t *testing.T, parts ...string) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("no go.mod above the test directory")
-		}
-		dir = parent
-	}
-	base := filepath.Join(dir, "..", "shared", "data")
-	if _, err := os.Stat(base); err != nil {
-		t.Skipf("shared data folder %s absent: %v", base, err)
-	}
-	return filepath.Join(append([]string{base}, parts...)...)
-}
+	"github.com/golemml/golem/internal/testenv"
+)
 
 // TestSentimentKeras fits a tokenizer on the 3000 UCI sentiment sentences
 // and compares with the Keras transcription's output on the same files.
@@ -61,7 +38,7 @@ func TestSentimentKeras(t *testing.T) {
 	}
 	var texts []string
 	for _, name := range want.Files {
-		data, err := os.ReadFile(sharedData(t, "sentiment", name))
+		data, err := os.ReadFile(testenv.SharedData(t, "sentiment", name))
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -3,11 +3,13 @@ package tokenizer
 import (
 	"os"
 	"testing"
+
+	"github.com/golemml/golem/internal/testenv"
 )
 
 func readShakespeare(t testing.TB) string {
 	t.Helper()
-	data, err := os.ReadFile(sharedData(t, "tinyshakespeare", "input.txt"))
+	data, err := os.ReadFile(testenv.SharedData(t, "tinyshakespeare", "input.txt"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -18,7 +20,7 @@ func readShakespeare(t testing.TB) string {
 // with GPT-2's tokenizer, from a cold word cache each time.
 func BenchmarkEncode(b *testing.B) {
 	text := readShakespeare(b)[:1<<20]
-	dir := sharedData(b, "gpt2-tokenizer")
+	dir := testenv.SharedData(b, "gpt2-tokenizer")
 	tok, err := LoadBPE(dir)
 	if err != nil {
 		b.Fatal(err)
@@ -46,7 +48,7 @@ func BenchmarkEncodeWarm(b *testing.B) {
 }
 
 func BenchmarkLoadGPT2(b *testing.B) {
-	dir := sharedData(b, "gpt2-tokenizer")
+	dir := testenv.SharedData(b, "gpt2-tokenizer")
 	for i := 0; i < b.N; i++ {
 		if _, err := LoadBPE(dir); err != nil {
 			b.Fatal(err)

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/golemml/golem/internal/testenv"
 )
 
 // refBPE is a literal port of encoder.py's bpe on strings: the reference
@@ -251,7 +253,7 @@ func TestGPT2SaveWritesHuggingFaceFiles(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Hugging Face's gpt2 merges.txt is byte-identical to OpenAI's vocab.bpe.
-	orig, err := os.ReadFile(filepath.Join(sharedData(t, "gpt2-tokenizer"), "vocab.bpe"))
+	orig, err := os.ReadFile(filepath.Join(testenv.SharedData(t, "gpt2-tokenizer"), "vocab.bpe"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,32 +6,9 @@ import (
 	"path/filepath"
 	"sync"
 	"testing"
-)
 
-// sharedData returns ../shared/data/<elem...> beside the module root, or
-// skips the test when that folder is absent.
-func sharedData(t testing.TB, elem ...string) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("no go.mod above the test's folder")
-		}
-		dir = parent
-	}
-	p := filepath.Join(append([]string{dir, "..", "shared", "data"}, elem...)...)
-	if _, err := os.Stat(p); err != nil {
-		t.Skipf("shared data %s not found (needs ../shared/data beside the repository): %v", p, err)
-	}
-	return p
-}
+	"github.com/golemml/golem/internal/testenv"
+)
 
 var (
 	gpt2Once sync.Once
@@ -42,7 +19,7 @@ var (
 // gpt2 loads OpenAI's GPT-2 tokenizer from ../shared/data/gpt2-tokenizer.
 func gpt2(t testing.TB) *BPE {
 	t.Helper()
-	dir := sharedData(t, "gpt2-tokenizer")
+	dir := testenv.SharedData(t, "gpt2-tokenizer")
 	gpt2Once.Do(func() { gpt2Tok, gpt2Err = LoadBPE(dir) })
 	if gpt2Err != nil {
 		t.Fatal(gpt2Err)

@@ -9,6 +9,8 @@ import (
 	"testing"
 	"unicode/utf8"
 
+	"github.com/golemml/golem/internal/testenv"
+
 	"github.com/golemml/golem/gpt"
 	"github.com/golemml/golem/tokenizer"
 	"github.com/golemml/golem/train"
@@ -222,9 +224,7 @@ func TestNewTokenizer(t *testing.T) {
 	if d, err := newTokenizer(dir, ""); err != nil || d.VocabSize() != 3 {
 		t.Errorf("folder: %v", err)
 	}
-	if _, err := sharedData("gpt2-tokenizer"); err != nil {
-		t.Skip("../shared/data/gpt2-tokenizer is absent:", err)
-	}
+	testenv.SharedData(t, "gpt2-tokenizer")
 	g, err := newTokenizer("gpt2", "")
 	if err != nil {
 		t.Fatal(err)

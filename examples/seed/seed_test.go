@@ -3,10 +3,10 @@ package main
 import (
 	"bytes"
 	"math"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/golemml/golem/internal/testenv"
 )
 
 func TestSummaryMatchesKeras(t *testing.T) {
@@ -31,34 +31,13 @@ func TestSummaryMatchesKeras(t *testing.T) {
 	}
 }
 
-// dataPath finds ../shared/data/tinyshakespeare/input.txt from the module
-// root.
-func dataPath(t *testing.T) string {
-	dir, _ := os.Getwd()
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("no go.mod above the test")
-		}
-		dir = parent
-	}
-	p := filepath.Join(dir, "..", "shared", "data", "tinyshakespeare", "input.txt")
-	if _, err := os.Stat(p); err != nil {
-		t.Skipf("tinyshakespeare not found at %s: %v", p, err)
-	}
-	return p
-}
-
 // A reduced run (vocabulary 300, 32-wide layers, short windows) of the
 // same pipeline: the language model must beat the uniform guess and the
 // validation loss must fall.
 func TestTrainSmall(t *testing.T) {
 	var out bytes.Buffer
 	h, err := Train(Config{
-		Data: dataPath(t), Epochs: 3, Batch: 32, SeqLen: 16, Steps: 20, Vocab: 300,
+		Data: testenv.SharedData(t, "tinyshakespeare", "input.txt"), Epochs: 3, Batch: 32, SeqLen: 16, Steps: 20, Vocab: 300,
 		EmbedDim: 32, Units: 32, LR: 5e-3, Seed: 1, MaxWindows: 800, Verbose: 2, Out: &out,
 	})
 	if err != nil {

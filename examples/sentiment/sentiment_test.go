@@ -5,32 +5,14 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-)
 
-// dataDir finds ../shared/data/sentiment from the module root.
-func dataDir(t *testing.T) string {
-	dir, _ := os.Getwd()
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("no go.mod above the test")
-		}
-		dir = parent
-	}
-	p := filepath.Join(dir, "..", "shared", "data", "sentiment")
-	if _, err := os.Stat(p); err != nil {
-		t.Skipf("sentiment data not found at %s: %v", p, err)
-	}
-	return p
-}
+	"github.com/golemml/golem/internal/testenv"
+)
 
 // The full UCI run (3000 sentences, 80/20 split, seed 1) must reach the
 // target held-out accuracy of 0.80.
 func TestUCIAccuracyTarget(t *testing.T) {
-	r, err := Run(Config{Dir: dataDir(t), Seed: 1})
+	r, err := Run(Config{Dir: testenv.SharedData(t, "sentiment"), Seed: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -46,7 +28,7 @@ func TestUCIAccuracyTarget(t *testing.T) {
 // rt-polarity, reduced: the Latin-1 files load whole, and a short run
 // learns something.
 func TestRTSmall(t *testing.T) {
-	dir := dataDir(t)
+	dir := testenv.SharedData(t, "sentiment")
 	ex, err := LoadRT(dir)
 	if err != nil {
 		t.Fatal(err)
