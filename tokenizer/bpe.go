@@ -290,7 +290,7 @@ func (b *BPE) mergeHeap(syms []int32) []int32 {
 		prev[i] = int32(i - 1)
 	}
 	next[n-1] = -1
-	h := make(pairHeap, 0, n)
+	h := make(minHeap[pairEntry], 0, n)
 	for i := 0; i+1 < n; i++ {
 		if v, ok := b.ranks[pairKey(syms[i], syms[i+1])]; ok {
 			h = append(h, pairEntry{rank: uint32(v >> 32), pos: int32(i), a: syms[i], b: syms[i+1]})
@@ -349,59 +349,12 @@ type pairEntry struct {
 	a, b int32
 }
 
-type pairHeap []pairEntry
-
-func (h pairHeap) less(i, j int) bool {
-	if h[i].rank != h[j].rank {
-		return h[i].rank < h[j].rank
+// before orders the merge heap: lowest rank first, then leftmost.
+func (e pairEntry) before(o pairEntry) bool {
+	if e.rank != o.rank {
+		return e.rank < o.rank
 	}
-	return h[i].pos < h[j].pos
-}
-
-func (h pairHeap) init() {
-	for i := len(h)/2 - 1; i >= 0; i-- {
-		h.down(i)
-	}
-}
-
-func (h *pairHeap) push(e pairEntry) {
-	*h = append(*h, e)
-	s := *h
-	for i := len(s) - 1; i > 0; {
-		p := (i - 1) / 2
-		if !s.less(i, p) {
-			break
-		}
-		s[i], s[p] = s[p], s[i]
-		i = p
-	}
-}
-
-func (h *pairHeap) pop() pairEntry {
-	s := *h
-	e := s[0]
-	s[0] = s[len(s)-1]
-	*h = s[:len(s)-1]
-	h.down(0)
-	return e
-}
-
-func (h pairHeap) down(i int) {
-	for {
-		l := 2*i + 1
-		if l >= len(h) {
-			return
-		}
-		m := l
-		if r := l + 1; r < len(h) && h.less(r, l) {
-			m = r
-		}
-		if !h.less(m, i) {
-			return
-		}
-		h[i], h[m] = h[m], h[i]
-		i = m
-	}
+	return e.pos < o.pos
 }
 
 // Decode concatenates the bytes of the tokens. It is lossless: the result

@@ -68,53 +68,16 @@ type countEntry struct {
 	a, b  int32
 }
 
-type countHeap []countEntry
-
-func (h countHeap) less(i, j int) bool {
-	if h[i].count != h[j].count {
-		return h[i].count > h[j].count
+// before orders the trainer's heap: highest count first, ties to the pair
+// with the smaller ids.
+func (e countEntry) before(o countEntry) bool {
+	if e.count != o.count {
+		return e.count > o.count
 	}
-	if h[i].a != h[j].a {
-		return h[i].a < h[j].a
+	if e.a != o.a {
+		return e.a < o.a
 	}
-	return h[i].b < h[j].b
-}
-
-func (h *countHeap) push(e countEntry) {
-	*h = append(*h, e)
-	s := *h
-	for i := len(s) - 1; i > 0; {
-		p := (i - 1) / 2
-		if !s.less(i, p) {
-			break
-		}
-		s[i], s[p] = s[p], s[i]
-		i = p
-	}
-}
-
-func (h *countHeap) pop() countEntry {
-	s := *h
-	e := s[0]
-	s[0] = s[len(s)-1]
-	s = s[:len(s)-1]
-	*h = s
-	for i := 0; ; {
-		l := 2*i + 1
-		if l >= len(s) {
-			break
-		}
-		m := l
-		if r := l + 1; r < len(s) && s.less(r, l) {
-			m = r
-		}
-		if !s.less(m, i) {
-			break
-		}
-		s[i], s[m] = s[m], s[i]
-		i = m
-	}
-	return e
+	return e.b < o.b
 }
 
 // Train learns merges until the vocabulary has vocabSize ids (the last one
@@ -160,7 +123,7 @@ func (t *BPETrainer) Train(vocabSize int) (*BPE, error) {
 			where[pk] = append(where[pk], int32(wi))
 		}
 	}
-	h := make(countHeap, 0, len(pairs))
+	h := make(minHeap[countEntry], 0, len(pairs))
 	for pk, c := range pairs {
 		h.push(countEntry{c, int32(pk >> 32), int32(uint32(pk))})
 	}
