@@ -20,17 +20,84 @@ func kernelAVX512_6x64(k int, a, b, c *float32, ldc int, alpha, beta float32)
 //go:noescape
 func kernelAVX2_6x16(k int, a, b, c *float32, ldc int, alpha, beta float32)
 
+// Edge kernels: the first h rows of the full kernel's tile, reading the
+// same packed A (mr values per step).
+//
+//go:noescape
+func kernelAVX512_8x32_1(k int, a, b, c *float32, ldc int, alpha, beta float32)
+
+//go:noescape
+func kernelAVX512_8x32_2(k int, a, b, c *float32, ldc int, alpha, beta float32)
+
+//go:noescape
+func kernelAVX512_8x32_3(k int, a, b, c *float32, ldc int, alpha, beta float32)
+
+//go:noescape
+func kernelAVX512_8x32_4(k int, a, b, c *float32, ldc int, alpha, beta float32)
+
+//go:noescape
+func kernelAVX512_8x32_5(k int, a, b, c *float32, ldc int, alpha, beta float32)
+
+//go:noescape
+func kernelAVX512_8x32_6(k int, a, b, c *float32, ldc int, alpha, beta float32)
+
+//go:noescape
+func kernelAVX512_8x32_7(k int, a, b, c *float32, ldc int, alpha, beta float32)
+
+//go:noescape
+func kernelAVX512_6x64_1(k int, a, b, c *float32, ldc int, alpha, beta float32)
+
+//go:noescape
+func kernelAVX512_6x64_2(k int, a, b, c *float32, ldc int, alpha, beta float32)
+
+//go:noescape
+func kernelAVX512_6x64_3(k int, a, b, c *float32, ldc int, alpha, beta float32)
+
+//go:noescape
+func kernelAVX512_6x64_4(k int, a, b, c *float32, ldc int, alpha, beta float32)
+
+//go:noescape
+func kernelAVX512_6x64_5(k int, a, b, c *float32, ldc int, alpha, beta float32)
+
+//go:noescape
+func kernelAVX2_6x16_1(k int, a, b, c *float32, ldc int, alpha, beta float32)
+
+//go:noescape
+func kernelAVX2_6x16_2(k int, a, b, c *float32, ldc int, alpha, beta float32)
+
+//go:noescape
+func kernelAVX2_6x16_3(k int, a, b, c *float32, ldc int, alpha, beta float32)
+
+//go:noescape
+func kernelAVX2_6x16_4(k int, a, b, c *float32, ldc int, alpha, beta float32)
+
+//go:noescape
+func kernelAVX2_6x16_5(k int, a, b, c *float32, ldc int, alpha, beta float32)
+
 type asmKernel func(k int, a, b, c *float32, ldc int, alpha, beta float32)
 
 // wrap adapts an assembly micro-kernel to microKernel, checking that the
 // slices hold what the kernel will touch.
-func wrap(mr, nr int, f asmKernel) microKernel {
+func wrap(mr, nr int, f asmKernel) microKernel { return wrapEdge(mr, mr, nr, f) }
+
+// wrapEdge is wrap for an edge kernel that writes h rows of C and reads
+// packed A in steps of mr.
+func wrapEdge(h, mr, nr int, f asmKernel) microKernel {
 	return func(k int, ap, bp, c []float32, ldc int, alpha, beta float32) {
 		_ = ap[k*mr-1]
 		_ = bp[k*nr-1]
-		_ = c[(mr-1)*ldc+nr-1]
+		_ = c[(h-1)*ldc+nr-1]
 		f(k, &ap[0], &bp[0], &c[0], ldc, alpha, beta)
 	}
+}
+
+// edges returns the edge kernels of an mr×nr kernel, indexed by rows.
+func edges(mr, nr int, fs ...asmKernel) []microKernel {
+	e := make([]microKernel, mr)
+	for i, f := range fs {
+		e[i+1] = wrapEdge(i+1, mr, nr, f)
+	}
+	return e
 }
 
 var (
@@ -38,13 +105,16 @@ var (
 	// L2 per core) by thread CPU time at n = 256..2048; 6×64 with kc = 384
 	// was at or near the top everywhere, the others within ~10%.
 	avx512Impl6 = gemmImpl{name: "avx512-6x64", mr: 6, nr: 64, kc: 384, mc: 120, nc: 2048,
-		kern: wrap(6, 64, kernelAVX512_6x64)}
+		kern: wrap(6, 64, kernelAVX512_6x64),
+		edge: edges(6, 64, kernelAVX512_6x64_1, kernelAVX512_6x64_2, kernelAVX512_6x64_3, kernelAVX512_6x64_4, kernelAVX512_6x64_5)}
 	avx512Impl8 = gemmImpl{name: "avx512-8x32", mr: 8, nr: 32, kc: 384, mc: 128, nc: 2048,
-		kern: wrap(8, 32, kernelAVX512_8x32)}
+		kern: wrap(8, 32, kernelAVX512_8x32),
+		edge: edges(8, 32, kernelAVX512_8x32_1, kernelAVX512_8x32_2, kernelAVX512_8x32_3, kernelAVX512_8x32_4, kernelAVX512_8x32_5, kernelAVX512_8x32_6, kernelAVX512_8x32_7)}
 	avx512Impl12 = gemmImpl{name: "avx512-12x32", mr: 12, nr: 32, kc: 256, mc: 120, nc: 2048,
 		kern: wrap(12, 32, kernelAVX512_12x32)}
 	avx2Impl = gemmImpl{name: "avx2-6x16", mr: 6, nr: 16, kc: 384, mc: 120, nc: 2048,
-		kern: wrap(6, 16, kernelAVX2_6x16)}
+		kern: wrap(6, 16, kernelAVX2_6x16),
+		edge: edges(6, 16, kernelAVX2_6x16_1, kernelAVX2_6x16_2, kernelAVX2_6x16_3, kernelAVX2_6x16_4, kernelAVX2_6x16_5)}
 )
 
 var (

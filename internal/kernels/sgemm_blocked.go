@@ -31,6 +31,10 @@ type gemmImpl struct {
 	mr, nr     int
 	kc, mc, nc int // mc is a multiple of mr, nc a multiple of nr
 	kern       microKernel
+	// edge[h], when set, computes the first h < mr rows of kern's tile
+	// from the same packed A: the last strip of an m that is not a
+	// multiple of mr then costs h rows, not mr.
+	edge []microKernel
 }
 
 // parallelMinWork is the m·n·k below which Sgemm stays on one thread: a
@@ -272,9 +276,15 @@ func macroKernel(g *gemmImpl, i0, i1, kb, jc, s0, s1, n int, apack, bpack []floa
 		for i := i0; i < i1; i += mr {
 			mh := min(mr, i1-i)
 			as := apack[(i-i0)*kb : (i-i0+mr)*kb]
-			if mh == mr && nw == nr {
-				g.kern(kb, as, bs, c[i*ldc+j:], ldc, alpha, beta)
-				continue
+			if nw == nr {
+				if mh == mr {
+					g.kern(kb, as, bs, c[i*ldc+j:], ldc, alpha, beta)
+					continue
+				}
+				if g.edge != nil && g.edge[mh] != nil {
+					g.edge[mh](kb, as, bs, c[i*ldc+j:], ldc, alpha, beta)
+					continue
+				}
 			}
 			if tmp == nil {
 				tmp = *getBuf(&blockPool, mr*nr)

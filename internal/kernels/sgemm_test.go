@@ -348,3 +348,52 @@ func TestSgemmConcurrent(t *testing.T) {
 		}
 	}
 }
+
+// Each edge kernel computes the first h rows of its full kernel's tile from
+// the same packed A: it must ignore the strip's other rows (NaN here) and
+// leave C's rows past h alone.
+func TestSgemmEdgeKernels(t *testing.T) {
+	for _, g := range gemmImpls() {
+		for h := 1; h < len(g.edge); h++ {
+			if g.edge[h] == nil {
+				continue
+			}
+			for _, beta := range []float32{0, 0.5} {
+				k, mr, nr, ldc := 13, g.mr, g.nr, g.nr+3
+				ap := make([]float32, k*mr)
+				bp := make([]float32, k*nr)
+				for p := 0; p < k; p++ {
+					for r := 0; r < mr; r++ {
+						ap[p*mr+r] = float32(math.NaN())
+						if r < h {
+							ap[p*mr+r] = float32((p*7+r*3)%11) - 5
+						}
+					}
+				}
+				for i := range bp {
+					bp[i] = float32(i%13) - 6
+				}
+				c := make([]float32, mr*ldc)
+				for i := range c {
+					c[i] = float32(i % 5)
+				}
+				want := append([]float32(nil), c...)
+				for r := 0; r < h; r++ {
+					for j := 0; j < nr; j++ {
+						var s float32
+						for p := 0; p < k; p++ {
+							s += ap[p*mr+r] * bp[p*nr+j]
+						}
+						want[r*ldc+j] = 2*s + beta*want[r*ldc+j]
+					}
+				}
+				g.edge[h](k, ap, bp, c, ldc, 2, beta)
+				for i := range c {
+					if c[i] != want[i] {
+						t.Fatalf("%s edge %d rows, beta %g: c[%d] (row %d) = %g, want %g", g.name, h, beta, i, i/ldc, c[i], want[i])
+					}
+				}
+			}
+		}
+	}
+}

@@ -9,6 +9,12 @@
 // row of B (nr floats), broadcasts each of the mr packed values of A and
 // does mr·(nr/w) FMAs. At the end it writes C = alpha·acc + beta·C, not
 // reading C when beta is 0.
+//
+// Each full kernel also gets edge kernels for 1..mr-1 rows
+// (kernelAVX512_6x64_2 is its 2-row edge): they read the same packed A
+// (strips of mr values per step, padded with zeros) but compute and store
+// only their rows, so that the last strip of a small m costs what its rows
+// need rather than a full tile.
 package main
 
 import (
@@ -18,10 +24,11 @@ import (
 )
 
 type kernel struct {
-	name   string
-	mr, nv int  // rows, vectors per row
-	zmm    bool // AVX-512 (else AVX2+FMA)
-	unroll int
+	name    string
+	mr, nv  int  // rows, vectors per row
+	zmm     bool // AVX-512 (else AVX2+FMA)
+	unroll  int
+	astride int // floats of packed A per step (the full kernel's mr); 0: mr
 }
 
 var kernels = []kernel{
@@ -40,6 +47,15 @@ func main() {
 	fmt.Fprintln(&b, `#include "textflag.h"`)
 	for _, k := range kernels {
 		gen(&b, k)
+		if k.name == "kernelAVX512_12x32" {
+			continue // not used for small m
+		}
+		for h := 1; h < k.mr; h++ {
+			e := k
+			e.name = fmt.Sprintf("%s_%d", k.name, h)
+			e.mr, e.astride = h, k.mr
+			gen(&b, e)
+		}
 	}
 	os.Stdout.WriteString(b.String())
 }
@@ -51,6 +67,10 @@ func gen(b *strings.Builder, k kernel) {
 	}
 	nr := k.nv * w
 	nacc := k.mr * k.nv
+	as := k.astride
+	if as == 0 {
+		as = k.mr
+	}
 	nregs := 16
 	if k.zmm {
 		nregs = 32
@@ -65,7 +85,7 @@ func gen(b *strings.Builder, k kernel) {
 	p := func(format string, args ...any) { fmt.Fprintf(b, "\t"+format+"\n", args...) }
 
 	fmt.Fprintf(b, "\n// func %s(k int, a, b, c *float32, ldc int, alpha, beta float32)\n", k.name)
-	fmt.Fprintf(b, "// %d×%d tile; a holds k steps of %d floats, b k steps of %d floats.\n", k.mr, nr, k.mr, nr)
+	fmt.Fprintf(b, "// %d×%d tile; a holds k steps of %d floats, b k steps of %d floats.\n", k.mr, nr, as, nr)
 	fmt.Fprintf(b, "TEXT ·%s(SB), NOSPLIT, $0-48\n", k.name)
 	p("MOVQ k+0(FP), CX")
 	p("MOVQ a+8(FP), SI")
@@ -88,7 +108,7 @@ func gen(b *strings.Builder, k kernel) {
 		}
 		for i := 0; i < k.mr; i++ {
 			r := bcReg(i)
-			p("VBROADCASTSS %d(SI), %s", (off*k.mr+i)*4, r)
+			p("VBROADCASTSS %d(SI), %s", (off*as+i)*4, r)
 			for v := 0; v < k.nv; v++ {
 				p("VFMADD231PS %s, %s, %s", bReg(v), r, acc(i, v))
 			}
@@ -99,11 +119,11 @@ func gen(b *strings.Builder, k kernel) {
 	p("SHRQ $%d, DX", log2(u))
 	p("JZ %s_tail", k.name)
 	fmt.Fprintf(b, "%s_loop:\n", k.name)
-	p("PREFETCHT0 %d(SI)", u*k.mr*4*4)
+	p("PREFETCHT0 %d(SI)", u*as*4*4)
 	for o := 0; o < u; o++ {
 		step(o)
 	}
-	p("ADDQ $%d, SI", u*k.mr*4)
+	p("ADDQ $%d, SI", u*as*4)
 	p("ADDQ $%d, BX", u*nr*4)
 	p("DECQ DX")
 	p("JNZ %s_loop", k.name)
@@ -112,7 +132,7 @@ func gen(b *strings.Builder, k kernel) {
 	p("JZ %s_store", k.name)
 	fmt.Fprintf(b, "%s_tailloop:\n", k.name)
 	step(0)
-	p("ADDQ $%d, SI", k.mr*4)
+	p("ADDQ $%d, SI", as*4)
 	p("ADDQ $%d, BX", nr*4)
 	p("DECQ CX")
 	p("JNZ %s_tailloop", k.name)
