@@ -7,6 +7,7 @@ package main
 import (
 	"fmt"
 	"os"
+	"runtime/pprof"
 
 	"github.com/spf13/cobra"
 )
@@ -31,12 +32,42 @@ var versionCmd = &cobra.Command{
 	},
 }
 
+// cpuProfile is the --cpuprofile flag: every subcommand can write a CPU
+// profile for go tool pprof, as go test -cpuprofile does.
+var (
+	cpuProfile     string
+	cpuProfileFile *os.File
+)
+
 func init() {
 	rootCmd.AddCommand(versionCmd)
+	rootCmd.PersistentFlags().StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of the command to this file (for go tool pprof)")
+	rootCmd.PersistentPreRunE = func(cmd *cobra.Command, args []string) error {
+		if cpuProfile == "" {
+			return nil
+		}
+		f, err := os.Create(cpuProfile)
+		if err != nil {
+			return fmt.Errorf("--cpuprofile: %v", err)
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			f.Close()
+			return fmt.Errorf("--cpuprofile %s: %v", cpuProfile, err)
+		}
+		cpuProfileFile = f
+		return nil
+	}
 }
 
 func main() {
-	if err := rootCmd.Execute(); err != nil {
+	err := rootCmd.Execute()
+	if cpuProfileFile != nil {
+		pprof.StopCPUProfile()
+		if cerr := cpuProfileFile.Close(); cerr != nil && err == nil {
+			err = fmt.Errorf("--cpuprofile: %v", cerr)
+		}
+	}
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "golem:", err)
 		os.Exit(1)
 	}
