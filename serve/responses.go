@@ -1,7 +1,10 @@
 package serve
 
 import (
+	"bytes"
+	"encoding/json"
 	"net/http"
+	"strconv"
 	"time"
 )
 
@@ -80,6 +83,14 @@ type sseWriter struct {
 	rc   *http.ResponseController
 	chat bool
 	base chunk
+
+	// The per-token text chunk is assembled by hand (text), the same bytes
+	// as send(choice(...)) without a reflective Marshal of the whole chunk:
+	// head is the chunk's JSON up to its first choice's index.
+	head []byte
+	buf  []byte
+	str  bytes.Buffer
+	enc  *json.Encoder
 }
 
 func newSSEWriter(w http.ResponseWriter, s *Server, jb job) *sseWriter {
@@ -92,8 +103,15 @@ func newSSEWriter(w http.ResponseWriter, s *Server, jb job) *sseWriter {
 	if jb.chat {
 		obj = "chat.completion.chunk"
 	}
-	return &sseWriter{w: w, rc: http.NewResponseController(w), chat: jb.chat,
+	e := &sseWriter{w: w, rc: http.NewResponseController(w), chat: jb.chat,
 		base: chunk{ID: newID(jb.chat), Object: obj, Created: time.Now().Unix(), Model: s.cfg.Name}}
+	e.enc = json.NewEncoder(&e.str)
+	e.enc.SetEscapeHTML(false)
+	ch := e.base
+	ch.Choices = []chunkChoice{}
+	b, _ := marshal(ch) // {"id":...,"model":...,"choices":[]}
+	e.head = append(bytes.TrimSuffix(b, []byte("]}")), `{"index":`...)
+	return e
 }
 
 func (e *sseWriter) send(v any) {
@@ -114,12 +132,26 @@ func (e *sseWriter) chatRole(i int) {
 	e.choice(chunkChoice{Index: i, Delta: &delta{Role: "assistant", Content: &empty}})
 }
 
+// text sends new text s of choice i: for chat a delta with content, else
+// the text field.
 func (e *sseWriter) text(i int, s string) {
+	e.str.Reset()
+	e.enc.Encode(s) // a string always encodes
+	q := bytes.TrimSuffix(e.str.Bytes(), []byte("\n"))
+	b := append(e.buf[:0], "data: "...)
+	b = append(b, e.head...)
+	b = strconv.AppendInt(b, int64(i), 10)
 	if e.chat {
-		e.choice(chunkChoice{Index: i, Delta: &delta{Content: &s}})
-		return
+		b = append(b, `,"delta":{"content":`...)
+		b = append(b, q...)
+		b = append(b, '}')
+	} else {
+		b = append(b, `,"text":`...)
+		b = append(b, q...)
 	}
-	e.choice(chunkChoice{Index: i, Text: &s})
+	b = append(b, `,"logprobs":null,"finish_reason":null}]}`+"\n\n"...)
+	e.w.Write(b)
+	e.buf = b
 }
 
 func (e *sseWriter) finish(i int, reason string) {

@@ -555,6 +555,10 @@ func (s *Server) generate(w http.ResponseWriter, r *http.Request, start time.Tim
 		sse.flush()
 	}
 	// emit hands out new text of choice i, and its end when finish != "".
+	// Streamed chunks are flushed (written to the socket) once no other
+	// event is waiting: under load the tokens of several steps, or of
+	// several choices, share one write.
+	dirty := false
 	emit := func(i int, text, finish string) {
 		c := &choices[i]
 		c.text.WriteString(text)
@@ -569,12 +573,16 @@ func (s *Server) generate(w http.ResponseWriter, r *http.Request, start time.Tim
 			if finish != "" {
 				sse.finish(i, finish)
 			}
-			sse.flush()
+			dirty = true
 		}
 	}
 
 	open, first := total, true
 	for open > 0 {
+		if dirty && len(events) == 0 {
+			sse.flush()
+			dirty = false
+		}
 		select {
 		case ev := <-events:
 			c := &choices[ev.choice]
