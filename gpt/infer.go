@@ -61,18 +61,27 @@ const matvecMax = 16
 // thread, leaving the other to the HTTP handlers.
 var stepSerialWork = 1 << 23 // a variable so tests can reach the parallel paths
 
-// decode holds Step's buffers, sized for the largest step seen.
+// decode holds the buffers of one group of Step's sequences, sized for the
+// largest group seen, and the work it runs its parallel sections on.
 type decode struct {
 	x, ln, mean, rstd, qkv, atty, proj, fch []float32
 	last, logits                            []float32
-	// wt holds packed transposed copies (C,OC) of the weight matrices small
-	// enough to stay in cache, keyed by the weight's first element, for
-	// linearSmall; wtStale says they must be rebuilt because the weights
-	// may have changed (set by Params and Backward).
-	wt      map[*float32]*kernels.PackedB
-	wtStale bool
-	rows    []int // first row of each sequence, then the total
+	rows                                    []int // first row of each sequence, then the total
+	wk                                      *work
 }
+
+// packedWeights holds packed transposed copies (C,OC) of the weight
+// matrices small enough to stay in cache, keyed by the weight's first
+// element, for linearSmall; stale says they must be rebuilt because the
+// weights may have changed (set by Params and Backward).
+type packedWeights struct {
+	wt    map[*float32]*kernels.PackedB
+	stale bool
+}
+
+// stepGroupRows is the fewest rows a group of sequences gets when Step
+// splits a small-model batch across threads (see Step).
+const stepGroupRows = 8
 
 func grow(buf *[]float32, n int) []float32 {
 	if cap(*buf) < n {
@@ -96,16 +105,11 @@ func grow(buf *[]float32, n int) []float32 {
 // without calling Backward must call Params again before the next Step.
 func (m *Model) Step(caches []*Cache, tokens [][]int) [][]float32 {
 	cfg := m.Config
-	L, C, V, NH := cfg.NLayer, cfg.NEmbd, cfg.VocabSize, cfg.NHead
+	L, C, V := cfg.NLayer, cfg.NEmbd, cfg.VocabSize
 	if len(caches) != len(tokens) {
 		panic(fmt.Sprintf("gpt.Step: %d caches for %d token lists", len(caches), len(tokens)))
 	}
 	S := len(caches)
-	d := &m.dec
-	if cap(d.rows) < S+1 {
-		d.rows = make([]int, S+1)
-	}
-	rows := d.rows[:S+1]
 	N := 0
 	for i, c := range caches {
 		if c == nil || len(c.k) != L || c.c != C || c.max != cfg.BlockSize {
@@ -127,14 +131,83 @@ func (m *Model) Step(caches []*Cache, tokens [][]int) [][]float32 {
 				panic(fmt.Sprintf("gpt.Step: sequence %d: token %d at %d out of range [0,%d)", i, t, j, V))
 			}
 		}
+		N += len(tokens[i])
+	}
+	out := make([][]float32, S)
+	if m.dec == nil {
+		m.dec = []*decode{{wk: m.wk}}
+	}
+	// A small model's step runs without the worker pool: its dozens of short
+	// parallel sections would cost more in hand-offs than they save. With
+	// rows enough, the sequences are split into groups of about equal rows
+	// instead, one per thread, each running the whole step on its own
+	// buffers: one hand-off per step. Rows are independent in a transformer
+	// except through the weights, which the groups share read-only.
+	serial := 4*C*4*C <= cachedWeightBytes && N*C*4*C <= stepSerialWork
+	groups := 1
+	if serial {
+		groups = min(kernels.Threads(), S, N/stepGroupRows)
+	}
+	if groups <= 1 {
+		m.stepGroup(m.dec[0], serial, caches, tokens, out)
+		return out
+	}
+	for len(m.dec) < groups {
+		m.dec = append(m.dec, &decode{wk: newWork()})
+	}
+	m.packAll() // linearSmall only reads the packed weights from here on
+	bounds := splitRows(tokens, N, groups)
+	kernels.ParallelFor(groups, func(lo, hi int) {
+		for g := lo; g < hi; g++ {
+			a, b := bounds[g], bounds[g+1]
+			m.stepGroup(m.dec[g], true, caches[a:b], tokens[a:b], out[a:b])
+		}
+	})
+	return out
+}
+
+// splitRows splits sequences into groups (1 <= groups <= len(tokens)) of
+// about N/groups rows each, N the total: group g is sequences
+// bounds[g]..bounds[g+1]-1, and none is empty. A group ends at the first
+// sequence that starts at or past its share.
+func splitRows(tokens [][]int, N, groups int) []int {
+	S := len(tokens)
+	bounds := make([]int, groups+1)
+	g, rows := 1, 0
+	for i := range S {
+		if i > 0 && g < groups && rows >= g*N/groups && S-i >= groups-g {
+			bounds[g] = i
+			g++
+		}
+		rows += len(tokens[i])
+	}
+	for ; g < groups; g++ { // shares never reached: the last sequences, one each
+		bounds[g] = S - (groups - g)
+	}
+	bounds[groups] = S
+	return bounds
+}
+
+// stepGroup is Step for one group of sequences, on d's buffers: the
+// model's forward pass for the new tokens, reading and extending the
+// caches, with out[i] set to sequence i's logits (aliasing d). With serial
+// set, its parallel sections run on the calling goroutine.
+func (m *Model) stepGroup(d *decode, serial bool, caches []*Cache, tokens [][]int, out [][]float32) {
+	cfg := m.Config
+	L, C, V, NH := cfg.NLayer, cfg.NEmbd, cfg.VocabSize, cfg.NHead
+	S := len(caches)
+	if cap(d.rows) < S+1 {
+		d.rows = make([]int, S+1)
+	}
+	rows := d.rows[:S+1]
+	N := 0
+	for i := range caches {
 		rows[i] = N
 		N += len(tokens[i])
 	}
 	rows[S] = N
-	wk := m.wk
-	// A small step runs on this goroutine: its dozens of short parallel
-	// sections would cost more in hand-offs to the pool than they save.
-	wk.serial = 4*C*4*C <= cachedWeightBytes && N*C*4*C <= stepSerialWork
+	wk := d.wk
+	wk.serial = serial
 	defer func() { wk.serial = false }()
 	x := grow(&d.x, N*C)
 	ln, mean, rstd := grow(&d.ln, N*C), grow(&d.mean, N), grow(&d.rstd, N)
@@ -154,7 +227,7 @@ func (m *Model) Step(caches []*Cache, tokens [][]int) [][]float32 {
 		w := &m.w.h[l]
 		// x = x + attn(ln_1(x)), appending this layer's keys and values
 		layernormForward(wk, ln, mean, rstd, x, w.ln1w, w.ln1b, N, C)
-		m.linear(qkv, ln, w.qkvw, w.qkvb, N, C, 3*C)
+		m.linear(wk, qkv, ln, w.qkvw, w.qkvb, N, C, 3*C)
 		for i, c := range caches {
 			for j := range tokens[i] {
 				r, pos := rows[i]+j, c.n+j
@@ -162,14 +235,14 @@ func (m *Model) Step(caches []*Cache, tokens [][]int) [][]float32 {
 				copy(c.v[l][pos*C:(pos+1)*C], qkv[r*3*C+2*C:(r+1)*3*C])
 			}
 		}
-		m.stepAttention(atty, qkv, caches, tokens, rows, l, C, NH)
-		m.linear(proj, atty, w.attprojw, w.attprojb, N, C, C)
+		stepAttention(wk, atty, qkv, caches, tokens, rows, l, C, NH)
+		m.linear(wk, proj, atty, w.attprojw, w.attprojb, N, C, C)
 		kernels.Axpy(1, proj, x)
 		// x = x + mlp(ln_2(x))
 		layernormForward(wk, ln, mean, rstd, x, w.ln2w, w.ln2b, N, C)
-		m.linear(fch, ln, w.fcw, w.fcb, N, C, 4*C)
+		m.linear(wk, fch, ln, w.fcw, w.fcb, N, C, 4*C)
 		geluForward(wk, fch, fch, N, 4*C)
-		m.linear(proj, fch, w.fcprojw, w.fcprojb, N, 4*C, C)
+		m.linear(wk, proj, fch, w.fcprojw, w.fcprojb, N, 4*C, C)
 		kernels.Axpy(1, proj, x)
 	}
 	for i, c := range caches {
@@ -182,28 +255,26 @@ func (m *Model) Step(caches []*Cache, tokens [][]int) [][]float32 {
 		kernels.LayerNorm(last[i*C:(i+1)*C], x[r*C:(r+1)*C], m.w.lnfw, m.w.lnfb, lnEps)
 	}
 	logits := grow(&d.logits, S*V)
-	m.linear(logits, last, m.w.wte, nil, S, C, V)
-	out := make([][]float32, S)
+	m.linear(wk, logits, last, m.w.wte, nil, S, C, V)
 	for i := range out {
 		out[i] = logits[i*V : (i+1)*V : (i+1)*V]
 	}
-	return out
 }
 
 // linear: out (N,OC) = inp (N,C)·weightᵀ + bias; weight is (OC,C). For a
 // few rows it streams each weight row once with dot products, parallel
 // over output features; for more rows it uses SGEMM.
-func (m *Model) linear(out, inp, weight, bias []float32, N, C, OC int) {
+func (m *Model) linear(wk *work, out, inp, weight, bias []float32, N, C, OC int) {
 	if N > matvecMaxCached && 4*C*OC <= cachedWeightBytes {
-		m.linearSmall(out, inp, weight, bias, N, C, OC)
+		m.linearSmall(wk, out, inp, weight, bias, N, C, OC)
 		return
 	}
 	if N > matvecMax {
-		matmulForward(m.wk, out, inp, weight, bias, N, C, OC)
+		matmulForward(wk, out, inp, weight, bias, N, C, OC)
 		return
 	}
-	m.wk.mv = matvecJob{out: out, inp: inp, w: weight, b: bias, N: N, C: C, OC: OC}
-	m.wk.parallel(OC, &m.wk.mv)
+	wk.mv = matvecJob{out: out, inp: inp, w: weight, b: bias, N: N, C: C, OC: OC}
+	wk.parallel(OC, &wk.mv)
 }
 
 // Weights of at most cachedWeightBytes stay in cache, so for them dot
@@ -218,23 +289,10 @@ const (
 
 // linearSmall is linear through SGEMM on a cached, packed transposed copy
 // of the weight (see matvecMaxCached).
-func (m *Model) linearSmall(out, inp, weight, bias []float32, N, C, OC int) {
-	d := &m.dec
-	if d.wt == nil || d.wtStale {
-		if d.wt == nil {
-			d.wt = map[*float32]*kernels.PackedB{}
-		}
-		clear(d.wt)
-		d.wtStale = false
-	}
-	key := &weight[0]
-	wt, ok := d.wt[key]
-	if !ok || wt.K() != C || wt.N() != OC {
-		wt = kernels.PackB(true, C, OC, weight, C)
-		d.wt[key] = wt
-	}
+func (m *Model) linearSmall(wk *work, out, inp, weight, bias []float32, N, C, OC int) {
+	wt := m.packed(weight, C, OC)
 	threads := 0
-	if m.wk.serial {
+	if wk.serial {
 		threads = 1
 	}
 	kernels.SgemmPackedB(threads, N, 1, inp, C, wt, 0, out, OC)
@@ -243,6 +301,45 @@ func (m *Model) linearSmall(out, inp, weight, bias []float32, N, C, OC int) {
 			kernels.Axpy(1, bias, out[n*OC:(n+1)*OC])
 		}
 	}
+}
+
+// packed returns the packed transposed copy of weight (OC,C), making it
+// when it is missing or stale.
+func (m *Model) packed(weight []float32, C, OC int) *kernels.PackedB {
+	p := &m.pw
+	if p.wt == nil || p.stale {
+		if p.wt == nil {
+			p.wt = map[*float32]*kernels.PackedB{}
+		}
+		clear(p.wt)
+		p.stale = false
+	}
+	key := &weight[0]
+	wt, ok := p.wt[key]
+	if !ok || wt.K() != C || wt.N() != OC {
+		wt = kernels.PackB(true, C, OC, weight, C)
+		p.wt[key] = wt
+	}
+	return wt
+}
+
+// packAll makes the packed copy of every weight matrix linearSmall uses,
+// so that concurrent groups of a Step only read the map.
+func (m *Model) packAll() {
+	C, V := m.Config.NEmbd, m.Config.VocabSize
+	small := func(w []float32, in, out int) {
+		if 4*in*out <= cachedWeightBytes {
+			m.packed(w, in, out)
+		}
+	}
+	for l := range m.w.h {
+		w := &m.w.h[l]
+		small(w.qkvw, C, 3*C)
+		small(w.attprojw, C, C)
+		small(w.fcw, C, 4*C)
+		small(w.fcprojw, 4*C, C)
+	}
+	small(m.w.wte, C, V)
 }
 
 type matvecJob struct {
@@ -267,8 +364,7 @@ func (j *matvecJob) run(_, lo, hi int) {
 // stepAttention: for each sequence i and head, the new queries in qkv
 // (rows rows[i]..rows[i+1]-1) attend to the cache's keys and values at
 // layer l, causally; out is (N,C). Parallel over (sequence, head).
-func (m *Model) stepAttention(out, qkv []float32, caches []*Cache, tokens [][]int, rows []int, l, C, NH int) {
-	wk := m.wk
+func stepAttention(wk *work, out, qkv []float32, caches []*Cache, tokens [][]int, rows []int, l, C, NH int) {
 	S := len(caches)
 	maxK := 0
 	for i, c := range caches {

@@ -4,6 +4,7 @@ import (
 	"math/rand/v2"
 	"testing"
 
+	"github.com/golemml/golem/internal/kernels"
 	"github.com/golemml/golem/sampling"
 )
 
@@ -257,4 +258,111 @@ func TestStepParallelMatchesForward(t *testing.T) {
 	t.Run("MatchesForward", TestStepMatchesForward)
 	t.Run("BatchOfDifferentLengths", TestStepBatchOfDifferentLengths)
 	t.Run("SeesUpdatedWeights", TestStepSeesUpdatedWeights)
+}
+
+func TestSplitRows(t *testing.T) {
+	lens := func(ns ...int) [][]int {
+		var ts [][]int
+		for _, n := range ns {
+			ts = append(ts, make([]int, n))
+		}
+		return ts
+	}
+	for _, c := range []struct {
+		lens   []int
+		groups int
+		want   []int
+	}{
+		{[]int{1, 1, 1, 1}, 2, []int{0, 2, 4}},
+		{[]int{1, 1, 1, 1, 1, 1}, 3, []int{0, 2, 4, 6}},
+		{[]int{20, 1, 1, 1}, 2, []int{0, 1, 4}}, // a prefill fills the first share alone
+		{[]int{1, 1, 20}, 2, []int{0, 2, 3}},    // the share is never reached before the last
+		{[]int{30, 1, 1}, 3, []int{0, 1, 2, 3}}, // one sequence each
+		{[]int{1, 1, 1, 1, 1, 1, 1, 1}, 1, []int{0, 8}},
+	} {
+		ts := lens(c.lens...)
+		N := 0
+		for _, n := range c.lens {
+			N += n
+		}
+		got := splitRows(ts, N, c.groups)
+		if len(got) != len(c.want) {
+			t.Errorf("splitRows(%v, %d) = %v, want %v", c.lens, c.groups, got, c.want)
+			continue
+		}
+		for i := range got {
+			if got[i] != c.want[i] {
+				t.Errorf("splitRows(%v, %d) = %v, want %v", c.lens, c.groups, got, c.want)
+				break
+			}
+		}
+	}
+	// Any split: groups in order, none empty, all sequences covered.
+	rng := rand.New(rand.NewPCG(9, 9))
+	for range 500 {
+		S := 1 + rng.IntN(20)
+		ns := make([]int, S)
+		N := 0
+		for i := range ns {
+			ns[i] = 1 + rng.IntN(1+rng.IntN(40))
+			N += ns[i]
+		}
+		groups := 1 + rng.IntN(S)
+		b := splitRows(lens(ns...), N, groups)
+		if len(b) != groups+1 || b[0] != 0 || b[groups] != S {
+			t.Fatalf("splitRows(%v, %d) = %v: does not cover the sequences", ns, groups, b)
+		}
+		for g := 0; g < groups; g++ {
+			if b[g+1] <= b[g] {
+				t.Fatalf("splitRows(%v, %d) = %v: group %d is empty", ns, groups, b, g)
+			}
+		}
+	}
+}
+
+// A batch with rows enough is split into groups, one per thread, each
+// running the whole step on its own buffers; the result must not change.
+func TestStepGroupsMatchForward(t *testing.T) {
+	kernels.SetThreads(3)
+	defer kernels.SetThreads(0)
+	m := randomModel(stepCfg, 7)
+	rng := rand.New(rand.NewPCG(8, 8))
+	cached := []int{0, 5, 20, 9, 0, 3, 14}
+	fresh := []int{12, 1, 1, 1, 9, 2, 1}
+	var caches []*Cache
+	var news [][]int
+	var wants [][]float32
+	N := 0
+	for i := range cached {
+		seq := randomTokens(rng, cached[i]+fresh[i], stepCfg.VocabSize)
+		w := forwardRows(m, seq)
+		wants = append(wants, w[len(seq)-1])
+		c := m.NewCache()
+		if cached[i] > 0 {
+			m.Step([]*Cache{c}, [][]int{seq[:cached[i]]})
+		}
+		caches = append(caches, c)
+		news = append(news, seq[cached[i]:])
+		N += fresh[i]
+	}
+	if N < 3*stepGroupRows {
+		t.Fatalf("%d rows do not make 3 groups of %d", N, stepGroupRows)
+	}
+	for range 2 { // the second time on the groups' grown buffers
+		for i, c := range caches {
+			c.n = cached[i]
+		}
+		got := m.Step(caches, news)
+		if len(m.dec) < 3 {
+			t.Fatalf("Step used %d groups, want 3", len(m.dec))
+		}
+		for i := range got {
+			if d := maxAbsDiff(got[i], wants[i]); d > stepTol {
+				t.Errorf("sequence %d (%d cached + %d new): differs from Forward by %g", i, cached[i], fresh[i], d)
+			}
+			if caches[i].Len() != cached[i]+fresh[i] {
+				t.Errorf("sequence %d: Len %d, want %d", i, caches[i].Len(), cached[i]+fresh[i])
+			}
+		}
+	}
 }

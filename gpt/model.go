@@ -37,7 +37,8 @@ type Model struct {
 	count   int // targets that are not -1
 	hasLoss bool
 
-	dec decode // Step's buffers
+	dec []*decode     // Step's buffers, one per group of sequences (see Step)
+	pw  packedWeights // Step's packed copies of small weights
 }
 
 // weights are views of one parameter set. Matrices are stored as
@@ -210,7 +211,7 @@ func numel(shape []int) int {
 // model: an optimizer updates the model in place. The first call
 // allocates the gradients.
 func (m *Model) Params() []*optim.Param {
-	m.dec.wtStale = true // the caller may change the weights
+	m.pw.stale = true // the caller may change the weights
 	m.ensureGrads()
 	return m.list
 }
@@ -397,7 +398,7 @@ func (m *Model) Logits() []float32 {
 // Backward, after a Forward with targets, accumulates ∂loss/∂param into
 // every parameter's Grad.
 func (m *Model) Backward() {
-	m.dec.wtStale = true // an optimizer step is likely to follow
+	m.pw.stale = true // an optimizer step is likely to follow
 	if !m.hasLoss {
 		panic("gpt.Backward: the last Forward had no targets")
 	}
