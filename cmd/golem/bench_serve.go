@@ -24,6 +24,7 @@ var benchServeFlags struct {
 	model     string
 	clients   string
 	requests  int
+	duration  time.Duration
 	maxTokens int
 	maxBatch  int
 	prompt    string
@@ -33,8 +34,11 @@ var benchServeCmd = &cobra.Command{
 	Use:   "serve",
 	Short: "Aggregate tokens/s and time to first token of golem serve with 1, 4 and 16 streaming clients",
 	Long: `bench serve starts the server in process on 127.0.0.1 and runs C streaming
-clients at once (C from --clients), each sending --requests completion
-requests one after another with a fixed prompt and max_tokens. It reports the
+clients at once (C from --clients), each sending completion requests one
+after another with a fixed prompt and max_tokens, for --duration (the
+last request of each client runs to its end) or --requests requests per
+client. A run of a few seconds measures the steady state, not the start
+and the end, where fewer clients are active. It reports the
 aggregate generated tokens per second, the 50th and 99th percentile time
 to first token, and tokens_per_step: generated tokens over batched model
 steps (from the server's /metrics), the mean batch the scheduler formed. Without --model it serves a freshly initialized "baby" GPT
@@ -48,7 +52,8 @@ func init() {
 	f := benchServeCmd.Flags()
 	f.StringVar(&benchServeFlags.model, "model", "", "model folder (default: a random baby model)")
 	f.StringVar(&benchServeFlags.clients, "clients", "1,4,16", "comma-separated numbers of concurrent clients")
-	f.IntVar(&benchServeFlags.requests, "requests", 4, "requests per client")
+	f.IntVar(&benchServeFlags.requests, "requests", 0, "requests per client (0: as many as --duration allows)")
+	f.DurationVar(&benchServeFlags.duration, "duration", 3*time.Second, "how long each number of clients sends requests")
 	f.IntVar(&benchServeFlags.maxTokens, "max-tokens", 40, "max_tokens per request (capped by the context)")
 	f.IntVar(&benchServeFlags.maxBatch, "max-batch", 16, "server's most sequences per batch")
 	f.StringVar(&benchServeFlags.prompt, "prompt", "To be, or not to be", "the prompt every request sends")
@@ -78,8 +83,11 @@ func runBenchServe(cmd *cobra.Command, _ []string) error {
 	if err != nil {
 		return err
 	}
-	if benchServeFlags.requests < 1 || benchServeFlags.maxTokens < 1 {
-		return fmt.Errorf("--requests %d and --max-tokens %d must be >= 1", benchServeFlags.requests, benchServeFlags.maxTokens)
+	if benchServeFlags.requests < 0 || benchServeFlags.maxTokens < 1 {
+		return fmt.Errorf("--requests %d must be >= 0 and --max-tokens %d >= 1", benchServeFlags.requests, benchServeFlags.maxTokens)
+	}
+	if benchServeFlags.requests == 0 && benchServeFlags.duration <= 0 {
+		return fmt.Errorf("--duration %s must be positive (or give --requests)", benchServeFlags.duration)
 	}
 	var cfg serve.Config
 	if benchServeFlags.model == "" {
@@ -140,7 +148,10 @@ func runBenchServe(cmd *cobra.Command, _ []string) error {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				for range benchServeFlags.requests {
+				for r := 0; ; r++ {
+					if n := benchServeFlags.requests; n > 0 && r >= n || n == 0 && time.Since(start) >= benchServeFlags.duration {
+						return
+					}
 					n, ttft, err := streamOnce(client, url, body)
 					mu.Lock()
 					if err != nil && first == nil {

@@ -49,9 +49,15 @@ func (j *poolJob) work() {
 
 // poolSpins is how many times an idle worker yields, checking for a new
 // job, before it parks: back-to-back parallel calls (the blocks of one
-// SGEMM, the layers of a model) then find it awake, since waking a parked
-// goroutine costs microseconds.
-const poolSpins = 200
+// SGEMM, the layers of a model, the steps of a server's decode loop) then
+// find it awake, since waking a parked goroutine costs microseconds, and
+// more when the other threads are busy: a woken worker queues behind
+// every runnable goroutine, and the caller, not waiting, does the work
+// itself. 2000 yields are some 0.1-0.2 ms when nothing else runs (yielding
+// costs nothing when something does). With 200, golem bench serve at 16
+// clients (a decode step every ~0.4 ms) got 24-27k tokens/s; with 2000,
+// 33k.
+const poolSpins = 2000
 
 func poolWorker(ch chan *poolJob) {
 	for {

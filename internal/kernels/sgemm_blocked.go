@@ -378,15 +378,14 @@ func packA(dst []float32, transA bool, a []float32, lda, pc, kb, i0, h, mr int) 
 		}
 		return
 	}
+	if h < mr {
+		clear(dst) // the padding rows, in one pass
+	}
 	for ii := 0; ii < h; ii++ {
 		src := a[(i0+ii)*lda+pc : (i0+ii)*lda+pc+kb]
+		d := dst[ii:]
 		for p, v := range src {
-			dst[p*mr+ii] = v
-		}
-	}
-	if h < mr {
-		for p := 0; p < kb; p++ {
-			clear(dst[p*mr+h : (p+1)*mr])
+			d[p*mr] = v
 		}
 	}
 }

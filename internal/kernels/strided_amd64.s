@@ -12,6 +12,40 @@ TEXT ·dotRowsAVX2(SB), NOSPLIT, $0-48
 	SHLQ $2, R8
 	MOVQ rows+32(FP), R9
 	MOVQ n+40(FP), R10
+	LEAQ (R8)(R8*2), R12 // 3 rows
+	// Four rows at a time: four accumulators, then one horizontal
+	// reduction for all four (three VHADDPS and a lane add) instead of one
+	// per row.
+row4:
+	CMPQ R9, $4
+	JL row
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	MOVQ SI, AX
+	MOVQ DI, BX
+	MOVQ R10, CX
+loop4:
+	VMOVUPS (AX), Y4
+	VFMADD231PS (BX), Y4, Y0
+	VFMADD231PS (BX)(R8*1), Y4, Y1
+	VFMADD231PS (BX)(R8*2), Y4, Y2
+	VFMADD231PS (BX)(R12*1), Y4, Y3
+	ADDQ $32, AX
+	ADDQ $32, BX
+	SUBQ $8, CX
+	JNZ loop4
+	VHADDPS Y1, Y0, Y0 // per lane: r0 01, r0 23, r1 01, r1 23
+	VHADDPS Y3, Y2, Y2 // per lane: r2 01, r2 23, r3 01, r3 23
+	VHADDPS Y2, Y0, Y0 // per lane: r0, r1, r2, r3
+	VEXTRACTF128 $1, Y0, X1
+	VADDPS X1, X0, X0
+	VMOVUPS X0, (DX)
+	ADDQ $16, DX
+	LEAQ (DI)(R8*4), DI
+	SUBQ $4, R9
+	JMP row4
 row:
 	TESTQ R9, R9
 	JZ done
