@@ -408,10 +408,17 @@ func attendOne(out, q, k, v []float32, ld, nk, hs int, s []float32) {
 	scale := float32(1 / math.Sqrt(float64(hs)))
 	s = s[:nk]
 	kernels.DotRows(s, q, k, ld)
-	kernels.Scale(scale, s)
-	softmaxRow(s)
+	// softmax(scale·s), normalized at the end: on the hs outputs rather
+	// than the nk weights
+	m := kernels.Max(s)
+	for i, x := range s {
+		s[i] = (x - m) * scale
+	}
+	kernels.Exp(s, s)
+	sum := kernels.Sum(s)
 	clear(out)
 	kernels.AxpyRows(out, s, v, ld)
+	kernels.Scale(1/sum, out)
 }
 
 // Generate continues prompt with up to maxNew tokens drawn by s (greedy
