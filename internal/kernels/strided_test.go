@@ -8,7 +8,7 @@ import (
 
 func TestStridedRows(t *testing.T) {
 	r := rand.New(rand.NewPCG(3, 4))
-	for _, n := range []int{1, 7, 8, 16, 24, 32, 40, 64, 100, 128} {
+	for _, n := range []int{1, 7, 8, 16, 24, 32, 40, 48, 64, 80, 100, 112, 128} {
 		for _, rows := range []int{0, 1, 4, 5, 8, 41} {
 			for _, pad := range []int{0, 3, 96} {
 				ld := n + pad

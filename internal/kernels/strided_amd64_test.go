@@ -1,0 +1,16 @@
+//go:build !purego
+
+package kernels
+
+import "testing"
+
+// TestStridedRows covers the AVX-512 kernels where the CPU has them; this
+// runs it again on the AVX2 ones.
+func TestStridedRowsAVX2(t *testing.T) {
+	if !useAVX512Rows {
+		t.Skip("the AVX2 kernels already ran in TestStridedRows: no AVX-512 here")
+	}
+	useAVX512Rows = false
+	defer func() { useAVX512Rows = true }()
+	TestStridedRows(t)
+}
