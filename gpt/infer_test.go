@@ -72,17 +72,13 @@ func TestStepMatchesForward(t *testing.T) {
 	})
 }
 
-func TestStepBatchOfDifferentLengths(t *testing.T) {
-	m := randomModel(stepCfg, 3)
-	rng := rand.New(rand.NewPCG(4, 4))
-	cached := []int{0, 5, 20, 9}
-	fresh := []int{1, 7, 2, 1}
-	var caches []*Cache
-	var news [][]int
-	var wants [][]float32
-	var seqs [][]int
+// stepBatch makes one random sequence per i, of cached[i]+fresh[i]
+// tokens, with a cache holding its first cached[i] tokens (put there by a
+// single-sequence Step); news[i] are the rest, and wants[i] Forward's
+// logits at the last token.
+func stepBatch(m *Model, rng *rand.Rand, cached, fresh []int) (seqs [][]int, caches []*Cache, news [][]int, wants [][]float32) {
 	for i := range cached {
-		seq := randomTokens(rng, cached[i]+fresh[i], stepCfg.VocabSize)
+		seq := randomTokens(rng, cached[i]+fresh[i], m.Config.VocabSize)
 		seqs = append(seqs, seq)
 		w := forwardRows(m, seq)
 		wants = append(wants, w[len(seq)-1])
@@ -93,6 +89,15 @@ func TestStepBatchOfDifferentLengths(t *testing.T) {
 		caches = append(caches, c)
 		news = append(news, seq[cached[i]:])
 	}
+	return seqs, caches, news, wants
+}
+
+func TestStepBatchOfDifferentLengths(t *testing.T) {
+	m := randomModel(stepCfg, 3)
+	rng := rand.New(rand.NewPCG(4, 4))
+	cached := []int{0, 5, 20, 9}
+	fresh := []int{1, 7, 2, 1}
+	seqs, caches, news, wants := stepBatch(m, rng, cached, fresh)
 	got := m.Step(caches, news)
 	for i := range got {
 		if d := maxAbsDiff(got[i], wants[i]); d > stepTol {
@@ -329,21 +334,10 @@ func TestStepGroupsMatchForward(t *testing.T) {
 	rng := rand.New(rand.NewPCG(8, 8))
 	cached := []int{0, 5, 20, 9, 0, 3, 14}
 	fresh := []int{12, 1, 1, 1, 9, 2, 1}
-	var caches []*Cache
-	var news [][]int
-	var wants [][]float32
+	_, caches, news, wants := stepBatch(m, rng, cached, fresh)
 	N := 0
-	for i := range cached {
-		seq := randomTokens(rng, cached[i]+fresh[i], stepCfg.VocabSize)
-		w := forwardRows(m, seq)
-		wants = append(wants, w[len(seq)-1])
-		c := m.NewCache()
-		if cached[i] > 0 {
-			m.Step([]*Cache{c}, [][]int{seq[:cached[i]]})
-		}
-		caches = append(caches, c)
-		news = append(news, seq[cached[i]:])
-		N += fresh[i]
+	for _, n := range fresh {
+		N += n
 	}
 	if N < 3*stepGroupRows {
 		t.Fatalf("%d rows do not make 3 groups of %d", N, stepGroupRows)
