@@ -92,12 +92,19 @@ func SgemmPackedB(threads, m int, alpha float32, a []float32, lda int, p *Packed
 					macroKernel(g, i0, i1, kb, jc, 0, nStrips, n, apack, bpack, alpha, bt, c, ldc)
 					continue
 				}
-				chunk := max(1, nStrips/(2*threads))
-				nc := (nStrips + chunk - 1) / chunk
-				runChunks(min(threads, nc), nc, func(i int) {
-					macroKernel(g, i0, i1, kb, jc, i*chunk, min((i+1)*chunk, nStrips), n, apack, bpack, alpha, bt, c, ldc)
-				})
+				packedParallel(threads, g, i0, i1, kb, jc, nStrips, n, apack, bpack, alpha, bt, c, ldc)
 			}
 		}
 	}
+}
+
+// packedParallel is SgemmPackedB's column split of one block over threads.
+// (Apart, so that the serial path does not move its loop variables to the
+// heap for the closure.)
+func packedParallel(threads int, g *gemmImpl, i0, i1, kb, jc, nStrips, n int, apack, bpack []float32, alpha, beta float32, c []float32, ldc int) {
+	chunk := max(1, nStrips/(2*threads))
+	nc := (nStrips + chunk - 1) / chunk
+	runChunks(min(threads, nc), nc, func(i int) {
+		macroKernel(g, i0, i1, kb, jc, i*chunk, min((i+1)*chunk, nStrips), n, apack, bpack, alpha, beta, c, ldc)
+	})
 }

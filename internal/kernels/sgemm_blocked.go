@@ -263,12 +263,7 @@ func sgemmParallel(j0 *gemmJob, k int, beta float32, mStrips int) {
 // jc. Edge tiles go through a scratch tile.
 func macroKernel(g *gemmImpl, i0, i1, kb, jc, s0, s1, n int, apack, bpack []float32, alpha, beta float32, c []float32, ldc int) {
 	mr, nr := g.mr, g.nr
-	var tmp []float32 // scratch tile for edges, taken when first needed
-	defer func() {
-		if tmp != nil {
-			putBuf(&blockPool, &tmp)
-		}
-	}()
+	var tmp *[]float32 // scratch tile for edges, taken when first needed
 	for s := s0; s < s1; s++ {
 		j := jc + s*nr
 		nw := min(nr, n-j)
@@ -287,12 +282,12 @@ func macroKernel(g *gemmImpl, i0, i1, kb, jc, s0, s1, n int, apack, bpack []floa
 				}
 			}
 			if tmp == nil {
-				tmp = *getBuf(&blockPool, mr*nr)
+				tmp = getBuf(&blockPool, mr*nr)
 			}
-			g.kern(kb, as, bs, tmp, nr, alpha, 0)
+			g.kern(kb, as, bs, *tmp, nr, alpha, 0)
 			for r := 0; r < mh; r++ {
 				cr := c[(i+r)*ldc+j : (i+r)*ldc+j+nw]
-				tr := tmp[r*nr : r*nr+nw]
+				tr := (*tmp)[r*nr : r*nr+nw]
 				if beta == 0 {
 					copy(cr, tr)
 				} else {
@@ -302,6 +297,9 @@ func macroKernel(g *gemmImpl, i0, i1, kb, jc, s0, s1, n int, apack, bpack []floa
 				}
 			}
 		}
+	}
+	if tmp != nil {
+		putBuf(&blockPool, tmp)
 	}
 }
 
