@@ -100,7 +100,7 @@ func grow(buf *[]float32, n int) []float32 {
 // token, if an id is out of range or a cache appears twice.
 //
 // Step keeps transposed copies of weight matrices small enough to stay in
-// cache (see matvecMaxCached). Params and Backward mark them stale; code
+// cache (see cachedWeightBytes). Params and Backward mark them stale; code
 // that changes the weights through a Params list it obtained earlier
 // without calling Backward must call Params again before the next Step.
 func (m *Model) Step(caches []*Cache, tokens [][]int) [][]float32 {
@@ -261,11 +261,12 @@ func (m *Model) stepGroup(d *decode, serial bool, caches []*Cache, tokens [][]in
 	}
 }
 
-// linear: out (N,OC) = inp (N,C)·weightᵀ + bias; weight is (OC,C). For a
-// few rows it streams each weight row once with dot products, parallel
-// over output features; for more rows it uses SGEMM.
+// linear: out (N,OC) = inp (N,C)·weightᵀ + bias; weight is (OC,C). Small
+// weights go through SGEMM on a packed copy (linearSmall). Larger ones, for
+// a few rows, are streamed once, a row at a time, with dot products
+// parallel over output features; for more rows they go through SGEMM.
 func (m *Model) linear(wk *work, out, inp, weight, bias []float32, N, C, OC int) {
-	if N > matvecMaxCached && 4*C*OC <= cachedWeightBytes {
+	if 4*C*OC <= cachedWeightBytes {
 		m.linearSmall(wk, out, inp, weight, bias, N, C, OC)
 		return
 	}
@@ -277,18 +278,16 @@ func (m *Model) linear(wk *work, out, inp, weight, bias []float32, N, C, OC int)
 	wk.parallel(OC, &wk.mv)
 }
 
-// Weights of at most cachedWeightBytes stay in cache, so for them dot
-// products save no memory traffic and lose to SGEMM's register tiling from
-// matvecMaxCached+1 rows on. SGEMM is given a copy of such weights packed
-// once (kernels.PackB), for any number of rows: a prefill too, which would
-// otherwise pack every weight matrix again.
-const (
-	matvecMaxCached   = 2
-	cachedWeightBytes = 1 << 20
-)
+// Weights of at most cachedWeightBytes go through SGEMM on a copy packed
+// once (kernels.PackB), for any number of rows: SGEMM's register tiling
+// beats dot products even for one row (its edge kernels compute the rows of
+// a tile that exist; a baby step of one sequence took 78 us with dot
+// products, 58 us so), and a prefill does not pack every weight again.
+// (A variable so that tests can reach the paths for large weights.)
+var cachedWeightBytes = 1 << 20
 
 // linearSmall is linear through SGEMM on a cached, packed transposed copy
-// of the weight (see matvecMaxCached).
+// of the weight (see cachedWeightBytes).
 func (m *Model) linearSmall(wk *work, out, inp, weight, bias []float32, N, C, OC int) {
 	wt := m.packed(weight, C, OC)
 	threads := 0

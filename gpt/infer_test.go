@@ -254,6 +254,18 @@ func TestStepSeesUpdatedWeights(t *testing.T) {
 	}
 }
 
+// The test models' weights are small enough for Step's packed copies; this
+// reruns the Step tests on the paths for large weights (dot products for a
+// few rows, SGEMM on the weights themselves for more), which GPT-2 takes.
+func TestStepLargeWeightsMatchForward(t *testing.T) {
+	old := cachedWeightBytes
+	cachedWeightBytes = 0
+	defer func() { cachedWeightBytes = old }()
+	t.Run("MatchesForward", TestStepMatchesForward)
+	t.Run("BatchOfDifferentLengths", TestStepBatchOfDifferentLengths)
+	t.Run("SeesUpdatedWeights", TestStepSeesUpdatedWeights)
+}
+
 // The test models are small enough that Step runs them on one goroutine;
 // these rerun the Step tests with every step on the worker pool.
 func TestStepParallelMatchesForward(t *testing.T) {
