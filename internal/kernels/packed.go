@@ -63,6 +63,10 @@ func SgemmPackedB(threads, m int, alpha float32, a []float32, lda int, p *Packed
 		threads = Threads()
 	}
 	parallel := threads > 1 && m*n*k >= parallelMinWork
+	if !parallel && m <= directMaxRows && g.direct != nil {
+		packedDirect(g, m, alpha, a, lda, p, beta, c, ldc)
+		return
+	}
 	mcs := mStrips // all of A at once for the column split
 	if !parallel {
 		mcs = min(mStrips, g.mc/mr)
@@ -107,4 +111,61 @@ func packedParallel(threads int, g *gemmImpl, i0, i1, kb, jc, nStrips, n int, ap
 	runChunks(min(threads, nc), nc, func(i int) {
 		macroKernel(g, i0, i1, kb, jc, i*chunk, min((i+1)*chunk, nStrips), n, apack, bpack, alpha, beta, c, ldc)
 	})
+}
+
+// directMaxRows is the most rows for which SgemmPackedB (on one thread)
+// reads A in place with the direct kernels rather than packing it: for a
+// few rows, as in decoding, packing A costs as much as a good part of the
+// product when n is small.
+var directMaxRows = 64 // a variable so tests can take either path
+
+// packedDirect is SgemmPackedB on one thread with A read in place.
+func packedDirect(g *gemmImpl, m int, alpha float32, a []float32, lda int, p *PackedB, beta float32, c []float32, ldc int) {
+	k, n := p.k, p.n
+	mr, nr := g.mr, g.nr
+	var tmp *[]float32 // scratch tile for the last, narrow strip of C
+	idx := 0
+	for jc := 0; jc < n; jc += g.nc {
+		nStrips := (min(g.nc, n-jc) + nr - 1) / nr
+		for pc := 0; pc < k; pc += g.kc {
+			kb := min(g.kc, k-pc)
+			bt := beta
+			if pc > 0 {
+				bt = 1
+			}
+			bpack := p.panels[idx]
+			idx++
+			for s := 0; s < nStrips; s++ {
+				j := jc + s*nr
+				nw := min(nr, n-j)
+				bs := bpack[s*kb*nr : (s+1)*kb*nr]
+				for i := 0; i < m; i += mr {
+					mh := min(mr, m-i)
+					ai := a[i*lda+pc:]
+					if nw == nr {
+						g.direct[mh](kb, ai, lda, bs, c[i*ldc+j:], ldc, alpha, bt)
+						continue
+					}
+					if tmp == nil {
+						tmp = getBuf(&blockPool, mr*nr)
+					}
+					g.direct[mh](kb, ai, lda, bs, *tmp, nr, alpha, 0)
+					for r := 0; r < mh; r++ {
+						cr := c[(i+r)*ldc+j : (i+r)*ldc+j+nw]
+						tr := (*tmp)[r*nr : r*nr+nw]
+						if bt == 0 {
+							copy(cr, tr)
+						} else {
+							for q, v := range tr {
+								cr[q] = v + bt*cr[q]
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+	if tmp != nil {
+		putBuf(&blockPool, tmp)
+	}
 }

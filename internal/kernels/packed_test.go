@@ -25,11 +25,12 @@ func TestSgemmPackedB(t *testing.T) {
 		gemmCase{transB: true, m: 7, n: 2100, k: 20, alpha: -1, padC: 2},         // several column blocks
 		gemmCase{transB: true, m: 130, n: 40, k: 33, alpha: 2, beta: 1, padB: 1}, // several row blocks
 	)
-	old := parallelMinWork
-	defer func() { parallelMinWork, packedThreads = old, 0 }()
-	// Default split, then every size split (threads 0) or kept serial (1).
-	for _, run := range []struct{ minWork, threads int }{{old, 0}, {1, 0}, {1, 1}} {
-		parallelMinWork, packedThreads = run.minWork, run.threads
+	old, oldDirect := parallelMinWork, directMaxRows
+	defer func() { parallelMinWork, packedThreads, directMaxRows = old, 0, oldDirect }()
+	// Default split, then every size split (threads 0) or kept serial (1),
+	// reading A in place for few rows or always packing it.
+	for _, run := range []struct{ minWork, threads, direct int }{{old, 0, oldDirect}, {1, 0, oldDirect}, {1, 1, oldDirect}, {1, 1, 0}, {old, 1, 1 << 30}} {
+		parallelMinWork, packedThreads, directMaxRows = run.minWork, run.threads, run.direct
 		for _, tc := range cases {
 			if tc.transA {
 				continue

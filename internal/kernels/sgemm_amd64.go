@@ -74,6 +74,46 @@ func kernelAVX2_6x16_4(k int, a, b, c *float32, ldc int, alpha, beta float32)
 //go:noescape
 func kernelAVX2_6x16_5(k int, a, b, c *float32, ldc int, alpha, beta float32)
 
+// Direct kernels: h rows of A read in place, lda floats apart.
+//
+//go:noescape
+func kernelAVX512_6x64d_1(k int, a *float32, lda int, b, c *float32, ldc int, alpha, beta float32)
+
+//go:noescape
+func kernelAVX512_6x64d_2(k int, a *float32, lda int, b, c *float32, ldc int, alpha, beta float32)
+
+//go:noescape
+func kernelAVX512_6x64d_3(k int, a *float32, lda int, b, c *float32, ldc int, alpha, beta float32)
+
+//go:noescape
+func kernelAVX512_6x64d_4(k int, a *float32, lda int, b, c *float32, ldc int, alpha, beta float32)
+
+//go:noescape
+func kernelAVX512_6x64d_5(k int, a *float32, lda int, b, c *float32, ldc int, alpha, beta float32)
+
+//go:noescape
+func kernelAVX512_6x64d_6(k int, a *float32, lda int, b, c *float32, ldc int, alpha, beta float32)
+
+//go:noescape
+func kernelAVX2_6x16d_1(k int, a *float32, lda int, b, c *float32, ldc int, alpha, beta float32)
+
+//go:noescape
+func kernelAVX2_6x16d_2(k int, a *float32, lda int, b, c *float32, ldc int, alpha, beta float32)
+
+//go:noescape
+func kernelAVX2_6x16d_3(k int, a *float32, lda int, b, c *float32, ldc int, alpha, beta float32)
+
+//go:noescape
+func kernelAVX2_6x16d_4(k int, a *float32, lda int, b, c *float32, ldc int, alpha, beta float32)
+
+//go:noescape
+func kernelAVX2_6x16d_5(k int, a *float32, lda int, b, c *float32, ldc int, alpha, beta float32)
+
+//go:noescape
+func kernelAVX2_6x16d_6(k int, a *float32, lda int, b, c *float32, ldc int, alpha, beta float32)
+
+type asmDirect func(k int, a *float32, lda int, b, c *float32, ldc int, alpha, beta float32)
+
 type asmKernel func(k int, a, b, c *float32, ldc int, alpha, beta float32)
 
 // wrap adapts an assembly micro-kernel to microKernel, checking that the
@@ -91,6 +131,22 @@ func wrapEdge(h, mr, nr int, f asmKernel) microKernel {
 	}
 }
 
+// directs returns the direct kernels of an mr×nr kernel for 1..mr rows,
+// indexed by rows, checking that the slices hold what they will touch.
+func directs(mr, nr int, fs ...asmDirect) []directKernel {
+	d := make([]directKernel, mr+1)
+	for i, f := range fs {
+		h := i + 1
+		d[h] = func(k int, a []float32, lda int, bp, c []float32, ldc int, alpha, beta float32) {
+			_ = a[(h-1)*lda+k-1]
+			_ = bp[k*nr-1]
+			_ = c[(h-1)*ldc+nr-1]
+			f(k, &a[0], lda, &bp[0], &c[0], ldc, alpha, beta)
+		}
+	}
+	return d
+}
+
 // edges returns the edge kernels of an mr×nr kernel, indexed by rows.
 func edges(mr, nr int, fs ...asmKernel) []microKernel {
 	e := make([]microKernel, mr)
@@ -106,7 +162,8 @@ var (
 	// was at or near the top everywhere, the others within ~10%.
 	avx512Impl6 = gemmImpl{name: "avx512-6x64", mr: 6, nr: 64, kc: 384, mc: 120, nc: 2048,
 		kern: wrap(6, 64, kernelAVX512_6x64),
-		edge: edges(6, 64, kernelAVX512_6x64_1, kernelAVX512_6x64_2, kernelAVX512_6x64_3, kernelAVX512_6x64_4, kernelAVX512_6x64_5)}
+		edge: edges(6, 64, kernelAVX512_6x64_1, kernelAVX512_6x64_2, kernelAVX512_6x64_3, kernelAVX512_6x64_4, kernelAVX512_6x64_5),
+		direct: directs(6, 64, kernelAVX512_6x64d_1, kernelAVX512_6x64d_2, kernelAVX512_6x64d_3, kernelAVX512_6x64d_4, kernelAVX512_6x64d_5, kernelAVX512_6x64d_6)}
 	avx512Impl8 = gemmImpl{name: "avx512-8x32", mr: 8, nr: 32, kc: 384, mc: 128, nc: 2048,
 		kern: wrap(8, 32, kernelAVX512_8x32),
 		edge: edges(8, 32, kernelAVX512_8x32_1, kernelAVX512_8x32_2, kernelAVX512_8x32_3, kernelAVX512_8x32_4, kernelAVX512_8x32_5, kernelAVX512_8x32_6, kernelAVX512_8x32_7)}
@@ -114,7 +171,8 @@ var (
 		kern: wrap(12, 32, kernelAVX512_12x32)}
 	avx2Impl = gemmImpl{name: "avx2-6x16", mr: 6, nr: 16, kc: 384, mc: 120, nc: 2048,
 		kern: wrap(6, 16, kernelAVX2_6x16),
-		edge: edges(6, 16, kernelAVX2_6x16_1, kernelAVX2_6x16_2, kernelAVX2_6x16_3, kernelAVX2_6x16_4, kernelAVX2_6x16_5)}
+		edge: edges(6, 16, kernelAVX2_6x16_1, kernelAVX2_6x16_2, kernelAVX2_6x16_3, kernelAVX2_6x16_4, kernelAVX2_6x16_5),
+		direct: directs(6, 16, kernelAVX2_6x16d_1, kernelAVX2_6x16d_2, kernelAVX2_6x16d_3, kernelAVX2_6x16d_4, kernelAVX2_6x16d_5, kernelAVX2_6x16d_6)}
 )
 
 var (

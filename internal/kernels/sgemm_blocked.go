@@ -35,7 +35,14 @@ type gemmImpl struct {
 	// from the same packed A: the last strip of an m that is not a
 	// multiple of mr then costs h rows, not mr.
 	edge []microKernel
+	// direct[h], when set, computes h <= mr rows of the tile reading A in
+	// place (see SgemmPackedB).
+	direct []directKernel
 }
+
+// directKernel is a micro-kernel that reads h rows of A in place, lda
+// apart, instead of a packed strip: C[h×nr] = alpha·A[h×k]·B + beta·C.
+type directKernel func(k int, a []float32, lda int, bp, c []float32, ldc int, alpha, beta float32)
 
 // parallelMinWork is the m·n·k below which Sgemm stays on one thread: a
 // parallel call costs a few microseconds of hand-off, which a product this

@@ -397,3 +397,48 @@ func TestSgemmEdgeKernels(t *testing.T) {
 		}
 	}
 }
+
+// Each direct kernel computes h rows of C from h rows of A read in place
+// (lda apart): it must not read A's next row (NaN here) nor touch C's.
+func TestSgemmDirectKernels(t *testing.T) {
+	for _, g := range gemmImpls() {
+		for h := 1; h < len(g.direct); h++ {
+			for _, beta := range []float32{0, 0.5} {
+				k, nr, lda, ldc := 13, g.nr, 17, g.nr+3
+				a := make([]float32, (h+1)*lda)
+				for i := range a {
+					a[i] = float32(math.NaN())
+				}
+				for r := 0; r < h; r++ {
+					for p := 0; p < k; p++ {
+						a[r*lda+p] = float32((p*7+r*3)%11) - 5
+					}
+				}
+				bp := make([]float32, k*nr)
+				for i := range bp {
+					bp[i] = float32(i%13) - 6
+				}
+				c := make([]float32, (h+1)*ldc)
+				for i := range c {
+					c[i] = float32(i % 5)
+				}
+				want := append([]float32(nil), c...)
+				for r := 0; r < h; r++ {
+					for j := 0; j < nr; j++ {
+						var s float32
+						for p := 0; p < k; p++ {
+							s += a[r*lda+p] * bp[p*nr+j]
+						}
+						want[r*ldc+j] = 2*s + beta*want[r*ldc+j]
+					}
+				}
+				g.direct[h](k, a, lda, bp, c, ldc, 2, beta)
+				for i := range c {
+					if c[i] != want[i] {
+						t.Fatalf("%s direct %d rows, beta %g: c[%d] (row %d) = %g, want %g", g.name, h, beta, i, i/ldc, c[i], want[i])
+					}
+				}
+			}
+		}
+	}
+}

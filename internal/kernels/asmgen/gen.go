@@ -15,6 +15,10 @@
 // (strips of mr values per step, padded with zeros) but compute and store
 // only their rows, so that the last strip of a small m costs what its rows
 // need rather than a full tile.
+//
+// The 6-row kernels also come as direct kernels for 1..6 rows
+// (kernelAVX512_6x64d_4 computes 4 rows): they read A in place, rows lda
+// floats apart, so that a product with few rows skips packing A.
 package main
 
 import (
@@ -29,6 +33,7 @@ type kernel struct {
 	zmm     bool // AVX-512 (else AVX2+FMA)
 	unroll  int
 	astride int // floats of packed A per step (the full kernel's mr); 0: mr
+	direct  bool // A is read in place: rows lda apart, not packed
 }
 
 var kernels = []kernel{
@@ -55,6 +60,15 @@ func main() {
 			e.name = fmt.Sprintf("%s_%d", k.name, h)
 			e.mr, e.astride = h, k.mr
 			gen(&b, e)
+		}
+		if k.mr > 6 {
+			continue // direct kernels: the 6-row ones only
+		}
+		for h := 1; h <= k.mr; h++ {
+			d := k
+			d.name = fmt.Sprintf("%sd_%d", k.name, h)
+			d.mr, d.direct = h, true
+			gen(&b, d)
 		}
 	}
 	os.Stdout.WriteString(b.String())
@@ -84,15 +98,43 @@ func gen(b *strings.Builder, k kernel) {
 	acc := func(i, v int) string { return fmt.Sprintf("%s%d", pre, i*k.nv+v) }
 	p := func(format string, args ...any) { fmt.Fprintf(b, "\t"+format+"\n", args...) }
 
-	fmt.Fprintf(b, "\n// func %s(k int, a, b, c *float32, ldc int, alpha, beta float32)\n", k.name)
-	fmt.Fprintf(b, "// %d×%d tile; a holds k steps of %d floats, b k steps of %d floats.\n", k.mr, nr, as, nr)
-	fmt.Fprintf(b, "TEXT ·%s(SB), NOSPLIT, $0-48\n", k.name)
+	// fp is the frame offset of the arguments after a (and lda, for a
+	// direct kernel).
+	fp := 16
+	if k.direct {
+		fmt.Fprintf(b, "\n// func %s(k int, a *float32, lda int, b, c *float32, ldc int, alpha, beta float32)\n", k.name)
+		fmt.Fprintf(b, "// %d×%d tile; a holds %d rows lda floats apart, b k steps of %d floats.\n", k.mr, nr, k.mr, nr)
+		fmt.Fprintf(b, "TEXT ·%s(SB), NOSPLIT, $0-56\n", k.name)
+		fp = 24
+	} else {
+		fmt.Fprintf(b, "\n// func %s(k int, a, b, c *float32, ldc int, alpha, beta float32)\n", k.name)
+		fmt.Fprintf(b, "// %d×%d tile; a holds k steps of %d floats, b k steps of %d floats.\n", k.mr, nr, as, nr)
+		fmt.Fprintf(b, "TEXT ·%s(SB), NOSPLIT, $0-48\n", k.name)
+	}
 	p("MOVQ k+0(FP), CX")
 	p("MOVQ a+8(FP), SI")
-	p("MOVQ b+16(FP), BX")
-	p("MOVQ c+24(FP), DI")
-	p("MOVQ ldc+32(FP), R8")
+	if k.direct {
+		p("MOVQ lda+16(FP), R9")
+		p("SHLQ $2, R9")
+		p("LEAQ (R9)(R9*2), R10") // 3 rows
+		p("LEAQ (R9)(R9*4), R11") // 5 rows
+	}
+	p("MOVQ b+%d(FP), BX", fp)
+	p("MOVQ c+%d(FP), DI", fp+8)
+	p("MOVQ ldc+%d(FP), R8", fp+16)
 	p("SHLQ $2, R8")
+	// aAddr is the address of A's value in row i at step off.
+	aAddr := func(off, i int) string {
+		if !k.direct {
+			return fmt.Sprintf("%d(SI)", (off*as+i)*4)
+		}
+		idx := [...]string{"", "(R9*1)", "(R9*2)", "(R10*1)", "(R9*4)", "(R11*1)"}[i]
+		return fmt.Sprintf("%d(SI)%s", off*4, idx)
+	}
+	aStep := as * 4 // bytes of A per step
+	if k.direct {
+		aStep = 4
+	}
 	for i := 0; i < k.mr; i++ {
 		for v := 0; v < k.nv; v++ {
 			if k.zmm {
@@ -108,7 +150,7 @@ func gen(b *strings.Builder, k kernel) {
 		}
 		for i := 0; i < k.mr; i++ {
 			r := bcReg(i)
-			p("VBROADCASTSS %d(SI), %s", (off*as+i)*4, r)
+			p("VBROADCASTSS %s, %s", aAddr(off, i), r)
 			for v := 0; v < k.nv; v++ {
 				p("VFMADD231PS %s, %s, %s", bReg(v), r, acc(i, v))
 			}
@@ -119,11 +161,13 @@ func gen(b *strings.Builder, k kernel) {
 	p("SHRQ $%d, DX", log2(u))
 	p("JZ %s_tail", k.name)
 	fmt.Fprintf(b, "%s_loop:\n", k.name)
-	p("PREFETCHT0 %d(SI)", u*as*4*4)
+	if !k.direct {
+		p("PREFETCHT0 %d(SI)", u*as*4*4)
+	}
 	for o := 0; o < u; o++ {
 		step(o)
 	}
-	p("ADDQ $%d, SI", u*as*4)
+	p("ADDQ $%d, SI", u*aStep)
 	p("ADDQ $%d, BX", u*nr*4)
 	p("DECQ DX")
 	p("JNZ %s_loop", k.name)
@@ -132,18 +176,18 @@ func gen(b *strings.Builder, k kernel) {
 	p("JZ %s_store", k.name)
 	fmt.Fprintf(b, "%s_tailloop:\n", k.name)
 	step(0)
-	p("ADDQ $%d, SI", as*4)
+	p("ADDQ $%d, SI", aStep)
 	p("ADDQ $%d, BX", nr*4)
 	p("DECQ CX")
 	p("JNZ %s_tailloop", k.name)
 
 	fmt.Fprintf(b, "%s_store:\n", k.name)
 	alpha, beta := bReg(0), bcReg(0)
-	p("VBROADCASTSS alpha+40(FP), %s", alpha)
-	p("MOVL beta+44(FP), AX")
+	p("VBROADCASTSS alpha+%d(FP), %s", fp+24, alpha)
+	p("MOVL beta+%d(FP), AX", fp+28)
 	p("ANDL $0x7fffffff, AX")
 	p("JZ %s_beta0", k.name)
-	p("VBROADCASTSS beta+44(FP), %s", beta)
+	p("VBROADCASTSS beta+%d(FP), %s", fp+28, beta)
 	for i := 0; i < k.mr; i++ {
 		for v := 0; v < k.nv; v++ {
 			p("VMULPS %s, %s, %s", alpha, acc(i, v), acc(i, v))
