@@ -30,6 +30,15 @@ func (c *Cache) Len() int { return c.n }
 // Reset empties the cache, keeping its memory.
 func (c *Cache) Reset() { c.n = 0 }
 
+// Truncate keeps the first n tokens of the cache; Step then continues from
+// position n. It panics unless 0 <= n <= Len.
+func (c *Cache) Truncate(n int) {
+	if n < 0 || n > c.n {
+		panic(fmt.Sprintf("gpt.Cache.Truncate: %d outside [0,%d]", n, c.n))
+	}
+	c.n = n
+}
+
 // reserve makes room for n tokens in every layer.
 func (c *Cache) reserve(n int) {
 	for l := range c.k {
@@ -133,6 +142,7 @@ func (m *Model) Step(caches []*Cache, tokens [][]int) [][]float32 {
 		}
 		N += len(tokens[i])
 	}
+	m.fed += N
 	out := make([][]float32, S)
 	if m.dec == nil {
 		m.dec = []*decode{{wk: m.wk}}
@@ -428,6 +438,28 @@ func attendOne(out, q, k, v []float32, ld, nk, hs int, s []float32) {
 // a document; with no eot it returns nil. When the context is full it
 // slides: the cache is refilled with the last BlockSize/2 tokens.
 func (m *Model) Generate(prompt []int, maxNew int, s *sampling.Sampler, eot int, emit func(tok int) bool) []int {
+	return m.NewSession().Generate(prompt, maxNew, s, eot, emit)
+}
+
+// A Session generates continuations of a text that grows between calls, as
+// a chat does turn after turn, keeping its cache: each call feeds the model
+// only the tokens past the longest prefix of its prompt that the cache
+// already holds, instead of the whole prompt again.
+type Session struct {
+	m   *Model
+	c   *Cache
+	ids []int // the tokens in c, in order
+}
+
+// NewSession returns a session with an empty cache.
+func (m *Model) NewSession() *Session { return &Session{m: m, c: m.NewCache()} }
+
+// Generate is Model.Generate reusing the session's cache: prompt is the
+// whole text so far (typically an earlier prompt, its continuation, and
+// more), of which the tokens the cache holds are not fed again. A prompt
+// longer than BlockSize keeps its last BlockSize tokens.
+func (se *Session) Generate(prompt []int, maxNew int, s *sampling.Sampler, eot int, emit func(tok int) bool) []int {
+	m := se.m
 	bs := m.Config.BlockSize
 	if len(prompt) == 0 {
 		if eot < 0 {
@@ -438,11 +470,17 @@ func (m *Model) Generate(prompt []int, maxNew int, s *sampling.Sampler, eot int,
 	if maxNew <= 0 {
 		return nil
 	}
-	hist := append([]int(nil), prompt...)
-	cache := m.NewCache()
-	feed := hist[max(0, len(hist)-bs):]
-	caches := []*Cache{cache}
-	logits := m.Step(caches, [][]int{feed})[0]
+	feed := prompt[max(0, len(prompt)-bs):]
+	// Keep the cached prefix that feed starts with; at least one token is
+	// fed again, for its logits.
+	keep := 0
+	for keep < len(feed)-1 && keep < len(se.ids) && se.ids[keep] == feed[keep] {
+		keep++
+	}
+	se.c.Truncate(keep)
+	se.ids = append(se.ids[:keep], feed[keep:]...)
+	caches := []*Cache{se.c}
+	logits := m.Step(caches, [][]int{feed[keep:]})[0]
 	var out []int
 	next := make([]int, 1)
 	for {
@@ -456,21 +494,22 @@ func (m *Model) Generate(prompt []int, maxNew int, s *sampling.Sampler, eot int,
 			break
 		}
 		out = append(out, tok)
-		hist = append(hist, tok)
 		if emit != nil && !emit(tok) {
 			break
 		}
 		if len(out) >= maxNew {
 			break
 		}
-		if cache.Len() == bs {
-			cache.Reset()
-			keep := hist[len(hist)-max(1, bs/2):]
-			logits = m.Step(caches, [][]int{keep})[0]
+		if se.c.Len() == bs {
+			slide := append(se.ids[len(se.ids)-max(1, bs/2)+1:], tok)
+			se.ids = append(se.ids[:0], slide...)
+			se.c.Reset()
+			logits = m.Step(caches, [][]int{se.ids})[0]
 			continue
 		}
 		next[0] = tok
 		logits = m.Step(caches, [][]int{next})[0]
+		se.ids = append(se.ids, tok)
 	}
 	return out
 }

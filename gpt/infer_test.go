@@ -372,3 +372,79 @@ func TestStepGroupsMatchForward(t *testing.T) {
 		}
 	}
 }
+
+// A Session feeds only what its cache lacks, and generates what a fresh
+// Generate of the whole prompt does.
+func TestSessionReusesCache(t *testing.T) {
+	m := randomModel(stepCfg, 11)
+	rng := rand.New(rand.NewPCG(12, 12))
+	p1 := randomTokens(rng, 20, stepCfg.VocabSize)
+	se := m.NewSession()
+	out1 := se.Generate(p1, 8, nil, -1, nil)
+	if len(out1) != 8 {
+		t.Fatalf("first turn: %d tokens, want 8", len(out1))
+	}
+	// The next turn: the text so far, then more.
+	p2 := append(append(append([]int(nil), p1...), out1...), randomTokens(rng, 5, stepCfg.VocabSize)...)
+	want := m.Generate(p2, 6, nil, -1, nil)
+	before := m.fed
+	got := se.Generate(p2, 6, nil, -1, nil)
+	// The cache held p1 and out1 but its last token, never fed: that token
+	// and the 5 new ones are fed, then 5 of the 6 generated.
+	if fed, want := m.fed-before, 1+5+5; fed != want {
+		t.Errorf("second turn fed %d tokens, want %d", fed, want)
+	}
+	if len(got) != len(want) {
+		t.Fatalf("second turn: %v, fresh Generate: %v", got, want)
+	}
+	for i := range got {
+		if got[i] != want[i] {
+			t.Fatalf("second turn: %v, fresh Generate: %v", got, want)
+		}
+	}
+	// A prompt that departs from the cache midway keeps only the common
+	// prefix; one that is all cached feeds its last token again.
+	p3 := append(append([]int(nil), p1[:10]...), randomTokens(rng, 3, stepCfg.VocabSize)...)
+	before = m.fed
+	se.Generate(p3, 1, nil, -1, nil)
+	if fed := m.fed - before; fed != 3 {
+		t.Errorf("diverging prompt fed %d tokens, want 3", fed)
+	}
+	before = m.fed
+	se.Generate(p3, 1, nil, -1, nil)
+	if fed := m.fed - before; fed != 1 {
+		t.Errorf("cached prompt fed %d tokens, want 1", fed)
+	}
+	// Past the context it slides as Generate does.
+	long := randomTokens(rng, stepCfg.BlockSize+7, stepCfg.VocabSize)
+	want = m.Generate(long, 20, nil, -1, nil)
+	got = se.Generate(long, 20, nil, -1, nil)
+	if len(got) != len(want) {
+		t.Fatalf("long prompt: %v, fresh Generate: %v", got, want)
+	}
+	for i := range got {
+		if got[i] != want[i] {
+			t.Fatalf("long prompt: %v, fresh Generate: %v", got, want)
+		}
+	}
+}
+
+func TestCacheTruncatePanics(t *testing.T) {
+	m := randomModel(stepCfg, 1)
+	c := m.NewCache()
+	m.Step([]*Cache{c}, [][]int{{1, 2, 3}})
+	c.Truncate(1)
+	if c.Len() != 1 {
+		t.Fatalf("Len %d after Truncate(1)", c.Len())
+	}
+	for _, n := range []int{-1, 2} {
+		func() {
+			defer func() {
+				if recover() == nil {
+					t.Errorf("Truncate(%d) of a cache of 1: no panic", n)
+				}
+			}()
+			c.Truncate(n)
+		}()
+	}
+}

@@ -39,6 +39,7 @@ type Model struct {
 
 	dec []*decode     // Step's buffers, one per group of sequences (see Step)
 	pw  packedWeights // Step's packed copies of small weights
+	fed int           // tokens fed to Step so far (tests check a Session's reuse)
 }
 
 // weights are views of one parameter set. Matrices are stored as

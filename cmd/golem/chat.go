@@ -40,8 +40,9 @@ in --model. The conversation is kept as one prompt with a simple template:
     Assistant: <the model's reply>
 
 and each reply ends where the model writes "\nUser:" or its end-of-text
-token. When the conversation outgrows the model's context, only its end is
-kept. Type /reset to start over; end with /quit or end of input (Ctrl-D).`,
+token. The model keeps the conversation in its cache, so each turn costs
+the new text, not the whole conversation again. When the conversation
+outgrows the model's context, only its end is kept. Type /reset to start over; end with /quit or end of input (Ctrl-D).`,
 	Example: `  golem chat --model runs/chat-model
   printf 'Hello\nHow are you?\n' | golem chat --model runs/chat-model --temperature 0`,
 	Args: cobra.NoArgs,
@@ -72,6 +73,10 @@ func runChat(cmd *cobra.Command, _ []string) error {
 		interactive = true
 		fmt.Fprintf(cmd.ErrOrStderr(), "Chatting with %s (%d parameters). /reset starts over, /quit or Ctrl-D ends.\n", cf.model, m.NumParams())
 	}
+	// The session keeps the conversation's cache from turn to turn: each
+	// turn feeds the model only the new line, not the whole conversation.
+	m.SetTraining(false)
+	sess := m.NewSession()
 	var convo strings.Builder
 	reset := func() {
 		convo.Reset()
@@ -103,7 +108,7 @@ func runChat(cmd *cobra.Command, _ []string) error {
 		convo.WriteString(chatUser + line + "\n" + chatAssistant)
 		fmt.Fprint(out, chatAssistant)
 		sw := &stopWriter{w: out, stop: chatStop}
-		generate(m, tok, tok.Encode(convo.String()), cf.gen.maxTokens, smp, sw)
+		generateIn(sess, tok, cropPrompt(m, tok.Encode(convo.String())), cf.gen.maxTokens, smp, sw)
 		reply := sw.text.String()
 		convo.WriteString(strings.TrimRight(reply, "\n") + "\n")
 		if !strings.HasSuffix(reply, "\n") {
