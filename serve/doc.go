@@ -50,6 +50,17 @@
 // prefill of several tokens beside single-token decodes; Config.PrefillChunk
 // splits long prompts over several steps so decodes are not held up.
 //
+// # Prefix reuse
+//
+// A finished sequence's state (its KV cache) is kept for the next request,
+// with the tokens it holds. A new sequence takes the free state holding the
+// longest prefix of its prompt and feeds only the rest: a chat's next turn,
+// which resends the conversation, costs its new text, as does a shared
+// system prompt. usage.prompt_tokens_details.cached_tokens reports the
+// prompt tokens found so, as OpenAI's API does; a state that shares nothing
+// with the prompt is emptied and reused, the one freed longest ago first.
+// (States that can be truncated take part: *gpt.Cache can.)
+//
 // # Chat templates
 //
 // Base models have no chat format, so DefaultTemplate writes one line per
@@ -85,7 +96,7 @@
 //
 // GET /metrics writes, in the Prometheus text exposition format:
 // golem_requests_total{endpoint,status}, golem_prompt_tokens_total,
-// golem_generated_tokens_total, golem_batch_steps_total, the gauges
+// golem_prompt_cached_tokens_total, golem_generated_tokens_total, golem_batch_steps_total, the gauges
 // golem_queue_depth and golem_active_sequences, and the histograms
 // golem_request_duration_seconds{endpoint} and
 // golem_time_to_first_token_seconds{endpoint}. A request whose client left

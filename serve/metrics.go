@@ -17,6 +17,7 @@ type metrics struct {
 	queueDepth      atomic.Int64
 	active          atomic.Int64
 	promptTokens    atomic.Int64
+	cachedTokens    atomic.Int64 // prompt tokens found in a reused state
 	generatedTokens atomic.Int64
 	steps           atomic.Int64
 
@@ -84,6 +85,7 @@ func (m *metrics) writeTo(w io.Writer) {
 	gauge("golem_queue_depth", "Sequences waiting for a batch slot.", m.queueDepth.Load())
 	gauge("golem_active_sequences", "Sequences in the running batch.", m.active.Load())
 	counter("golem_prompt_tokens_total", "Prompt tokens of admitted requests.", m.promptTokens.Load())
+	counter("golem_prompt_cached_tokens_total", "Prompt tokens found in the cache of a finished sequence, not fed again.", m.cachedTokens.Load())
 	counter("golem_generated_tokens_total", "Tokens sampled by the model.", m.generatedTokens.Load())
 	counter("golem_batch_steps_total", "Batched model steps run.", m.steps.Load())
 

@@ -42,7 +42,21 @@ type sequence struct {
 
 	state     State
 	generated int
+	fed       []int // the tokens in state, in order (for prefix reuse)
+	cached    int   // prompt tokens found in a reused state, not fed again
 }
+
+// freeState is a finished sequence's state kept for reuse, with the tokens
+// it holds (nil when it cannot be truncated, so only reset).
+type freeState struct {
+	st  State
+	ids []int
+}
+
+// truncater is a State that can drop all but its first n tokens
+// (*gpt.Cache): a new sequence whose prompt starts with the tokens a
+// finished one fed then continues from them instead of feeding them again.
+type truncater interface{ Truncate(n int) }
 
 // scheduler runs continuous batching: one goroutine owns the model; each
 // step it admits waiting sequences (their prompts are prefilled in that
@@ -64,7 +78,7 @@ type scheduler struct {
 	quit    chan struct{}
 	done    chan struct{}
 
-	free []State // finished states kept for reuse (when State has Reset)
+	free []freeState // finished states kept for reuse (when State has Reset)
 }
 
 func newScheduler(m Model, eot, maxBatch, maxQueue, prefillChunk int, mt *metrics) *scheduler {
@@ -142,7 +156,7 @@ func (s *scheduler) run() {
 				s.finish(q, "", q.ctx.Err())
 				continue
 			}
-			q.state = s.newState()
+			q.state = s.newState(q)
 			active = append(active, q)
 			s.metrics.active.Add(1)
 		}
@@ -179,6 +193,7 @@ func (s *scheduler) run() {
 
 		kept := active[:0]
 		for i, q := range active {
+			q.fed = append(q.fed, tokens[i]...)
 			q.pending = q.pending[len(tokens[i]):]
 			if len(q.pending) > 0 { // prefill continues next step
 				kept = append(kept, q)
@@ -254,18 +269,49 @@ func (s *scheduler) finish(q *sequence, reason string, err error) {
 	q.events <- event{choice: q.choice, done: true, finish: reason, err: err}
 	if q.state != nil {
 		if r, ok := q.state.(interface{ Reset() }); ok {
-			r.Reset()
-			s.free = append(s.free, q.state)
+			f := freeState{st: q.state}
+			if _, ok := q.state.(truncater); ok && err == nil && q.state.Len() == len(q.fed) {
+				f.ids = q.fed
+			} else {
+				r.Reset()
+			}
+			s.free = append(s.free, f)
 		}
-		q.state = nil
+		q.state, q.fed = nil, nil
 	}
 }
 
-func (s *scheduler) newState() State {
-	if n := len(s.free); n > 0 {
-		st := s.free[n-1]
-		s.free = s.free[:n-1]
-		return st
+// newState returns a state for q: a free one when there is one, else a
+// new one. Of the free states it takes the one holding the longest prefix
+// of q's prompt, truncated to that prefix (all but the prompt's last token
+// at most: one is fed, for its logits), and q.pending is what remains;
+// with no prefix in common it takes the state freed longest ago, keeping
+// the recent ones, whose text (a chat's turn) is the likeliest to be
+// continued.
+func (s *scheduler) newState(q *sequence) State {
+	if len(s.free) == 0 {
+		return s.model.NewState()
 	}
-	return s.model.NewState()
+	best, bestLen := 0, 0
+	for i, f := range s.free {
+		n := 0
+		for n < len(f.ids) && n < len(q.pending)-1 && f.ids[n] == q.pending[n] {
+			n++
+		}
+		if n > bestLen {
+			best, bestLen = i, n
+		}
+	}
+	f := s.free[best]
+	s.free = append(s.free[:best], s.free[best+1:]...)
+	if bestLen == 0 {
+		f.st.(interface{ Reset() }).Reset()
+		return f.st
+	}
+	f.st.(truncater).Truncate(bestLen)
+	q.fed = append(f.ids[:0:0], f.ids[:bestLen]...)
+	q.pending = q.pending[bestLen:]
+	q.cached = bestLen
+	s.metrics.cachedTokens.Add(int64(bestLen))
+	return f.st
 }

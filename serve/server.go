@@ -28,7 +28,9 @@ type Model interface {
 	// tokens) into states[i] and returns the logits at the last new
 	// position of each sequence. The scheduler never lets a state grow past
 	// ContextLen. A State that also has a Reset() method is reused after its
-	// sequence ends.
+	// sequence ends; one that also has Truncate(n int), keeping its first n
+	// tokens, serves later prompts that start with its tokens (see Prefix
+	// reuse in the package doc).
 	Step(states []State, tokens [][]int) [][]float32
 }
 
@@ -633,6 +635,9 @@ func (s *Server) generate(w http.ResponseWriter, r *http.Request, start time.Tim
 	u := usage{PromptTokens: promptTokens}
 	for i := range choices {
 		u.CompletionTokens += choices[i].tokens
+		if i%n == 0 { // a prompt's first choice; set before its first event
+			u.PromptTokensDetails.CachedTokens += seqs[i].cached
+		}
 	}
 	u.TotalTokens = u.PromptTokens + u.CompletionTokens
 	if sse != nil {

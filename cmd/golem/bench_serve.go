@@ -8,10 +8,12 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/golemml/golem/gpt"
@@ -28,6 +30,7 @@ var benchServeFlags struct {
 	maxTokens int
 	maxBatch  int
 	prompt    string
+	vary      bool
 }
 
 var benchServeCmd = &cobra.Command{
@@ -40,8 +43,12 @@ last request of each client runs to its end) or --requests requests per
 client. A run of a few seconds measures the steady state, not the start
 and the end, where fewer clients are active. It reports the
 aggregate generated tokens per second, the 50th and 99th percentile time
-to first token, and tokens_per_step: generated tokens over batched model
-steps (from the server's /metrics), the mean batch the scheduler formed. Without --model it serves a freshly initialized "baby" GPT
+to first token, tokens_per_step: generated tokens over batched model
+steps (from the server's /metrics), the mean batch the scheduler formed,
+and prompt_cached: the fraction of prompt tokens the server found in its
+prefix cache. With one fixed prompt, every request after the first finds
+all but its last token there; --vary-prompt measures prompts that are all
+computed. Without --model it serves a freshly initialized "baby" GPT
 (random weights, character tokenizer over printable ASCII). There is no
 PyTorch peer for serving: peer and ratio are null.`,
 	Args: cobra.NoArgs,
@@ -57,6 +64,7 @@ func init() {
 	f.IntVar(&benchServeFlags.maxTokens, "max-tokens", 40, "max_tokens per request (capped by the context)")
 	f.IntVar(&benchServeFlags.maxBatch, "max-batch", 16, "server's most sequences per batch")
 	f.StringVar(&benchServeFlags.prompt, "prompt", "To be, or not to be", "the prompt every request sends")
+	f.BoolVar(&benchServeFlags.vary, "vary-prompt", false, "start each request's prompt with its own number, so that no prompt is found in the prefix cache")
 	benchCmd.AddCommand(benchServeCmd)
 }
 
@@ -100,7 +108,18 @@ func runBenchServe(cmd *cobra.Command, _ []string) error {
 	}
 	cfg.MaxBatch = benchServeFlags.maxBatch
 	cfg.MaxQueue = 1 << 16
-	promptLen := len(cfg.Tokenizer.Encode(benchServeFlags.prompt))
+	// promptFor is request i's prompt: with --vary-prompt it starts with
+	// the request's number, last digit first, so that it shares little of
+	// its start with the prompts of the requests just before it.
+	promptFor := func(i int64) string {
+		if !benchServeFlags.vary {
+			return benchServeFlags.prompt
+		}
+		d := []byte(fmt.Sprintf("%07d", i%10_000_000))
+		slices.Reverse(d)
+		return string(d) + " " + benchServeFlags.prompt
+	}
+	promptLen := len(cfg.Tokenizer.Encode(promptFor(0)))
 	maxTokens := min(benchServeFlags.maxTokens, cfg.Model.ContextLen()-promptLen)
 	if maxTokens < 1 {
 		return fmt.Errorf("--prompt is %d tokens: no room left in the model's context of %d", promptLen, cfg.Model.ContextLen())
@@ -119,13 +138,17 @@ func runBenchServe(cmd *cobra.Command, _ []string) error {
 	defer hs.Close()
 	url := "http://" + ln.Addr().String() + "/v1/completions"
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 256, DisableCompression: true}}
-	body, _ := json.Marshal(map[string]any{
-		"model": cfg.Name, "prompt": benchServeFlags.prompt, "max_tokens": maxTokens,
-		"temperature": 1, "stream": true, "stream_options": map[string]any{"include_usage": true},
-	})
+	var sent atomic.Int64
+	nextBody := func() []byte {
+		b, _ := json.Marshal(map[string]any{
+			"model": cfg.Name, "prompt": promptFor(sent.Add(1)), "max_tokens": maxTokens,
+			"temperature": 1, "stream": true, "stream_options": map[string]any{"include_usage": true},
+		})
+		return b
+	}
 
 	// Warm up: buffers, connections, the worker pool.
-	if _, _, err := streamOnce(client, url, body); err != nil {
+	if _, _, err := streamOnce(client, url, nextBody()); err != nil {
 		return err
 	}
 	for _, c := range clients {
@@ -139,7 +162,7 @@ func runBenchServe(cmd *cobra.Command, _ []string) error {
 			first  error
 			wg     sync.WaitGroup
 		)
-		gen0, steps0, err := scrapeSteps(client, "http://"+ln.Addr().String()+"/metrics")
+		m0, err := scrapeCounters(client, "http://"+ln.Addr().String()+"/metrics")
 		if err != nil {
 			return err
 		}
@@ -152,7 +175,7 @@ func runBenchServe(cmd *cobra.Command, _ []string) error {
 					if n := benchServeFlags.requests; n > 0 && r >= n || n == 0 && time.Since(start) >= benchServeFlags.duration {
 						return
 					}
-					n, ttft, err := streamOnce(client, url, body)
+					n, ttft, err := streamOnce(client, url, nextBody())
 					mu.Lock()
 					if err != nil && first == nil {
 						first = err
@@ -171,13 +194,17 @@ func runBenchServe(cmd *cobra.Command, _ []string) error {
 		if first != nil {
 			return first
 		}
-		gen1, steps1, err := scrapeSteps(client, "http://"+ln.Addr().String()+"/metrics")
+		m1, err := scrapeCounters(client, "http://"+ln.Addr().String()+"/metrics")
 		if err != nil {
 			return err
 		}
-		perStep := 0.0
-		if steps1 > steps0 {
-			perStep = (gen1 - gen0) / (steps1 - steps0)
+		delta := func(name string) float64 { return m1[name] - m0[name] }
+		perStep, cached := 0.0, 0.0
+		if steps := delta("golem_batch_steps_total"); steps > 0 {
+			perStep = delta("golem_generated_tokens_total") / steps
+		}
+		if p := delta("golem_prompt_tokens_total"); p > 0 {
+			cached = delta("golem_prompt_cached_tokens_total") / p
 		}
 		sort.Slice(ttfts, func(i, j int) bool { return ttfts[i] < ttfts[j] })
 		printBench(cmd.OutOrStdout(), benchResult{
@@ -187,37 +214,35 @@ func runBenchServe(cmd *cobra.Command, _ []string) error {
 				{"ttft_p50_ms", round3(ms(percentile(ttfts, 50)))},
 				{"ttft_p99_ms", round3(ms(percentile(ttfts, 99)))},
 				{"tokens_per_step", round3(perStep)},
+				{"prompt_cached", round3(cached)},
 			},
 		})
 	}
 	return nil
 }
 
-// scrapeSteps reads the generated-token and batch-step counters from the
-// server's /metrics: their ratio over a run is the mean batch size.
-func scrapeSteps(client *http.Client, url string) (generated, steps float64, err error) {
+// scrapeCounters reads the server's counters from its /metrics: the
+// generated tokens over the batch steps of a run is its mean batch size.
+func scrapeCounters(client *http.Client, url string) (map[string]float64, error) {
 	resp, err := client.Get(url)
 	if err != nil {
-		return 0, 0, err
+		return nil, err
 	}
 	defer resp.Body.Close()
+	c := map[string]float64{}
 	sc := bufio.NewScanner(resp.Body)
 	for sc.Scan() {
 		f := strings.Fields(sc.Text())
-		if len(f) != 2 {
+		if len(f) != 2 || !strings.HasPrefix(f[0], "golem_") {
 			continue
 		}
-		switch f[0] {
-		case "golem_generated_tokens_total":
-			generated, err = strconv.ParseFloat(f[1], 64)
-		case "golem_batch_steps_total":
-			steps, err = strconv.ParseFloat(f[1], 64)
-		}
+		v, err := strconv.ParseFloat(f[1], 64)
 		if err != nil {
-			return 0, 0, fmt.Errorf("bench serve: /metrics: %v", err)
+			return nil, fmt.Errorf("bench serve: /metrics: %v", err)
 		}
+		c[f[0]] = v
 	}
-	return generated, steps, sc.Err()
+	return c, sc.Err()
 }
 
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }

@@ -18,10 +18,28 @@ import (
 )
 
 func TestBenchServe(t *testing.T) {
-	out, _, err := runGolem(t, "", "bench", "serve", "--json", "--no-peer", "--clients", "1,3", "--requests", "2", "--max-tokens", "5")
-	if err != nil {
-		t.Fatal(err)
+	for _, vary := range []bool{false, true} {
+		args := []string{"bench", "serve", "--json", "--no-peer", "--clients", "1,3", "--requests", "2", "--max-tokens", "5"}
+		if vary {
+			args = append(args, "--vary-prompt")
+		}
+		out, _, err := runGolem(t, "", args...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkBenchServe(t, out, vary)
 	}
+	if _, _, err := runGolem(t, "", "bench", "serve", "--clients", "0"); err == nil {
+		t.Error("--clients 0 accepted")
+	}
+}
+
+// checkBenchServe checks bench serve's lines for 1 and 3 clients of 2
+// requests each (after a warm-up request): with one fixed prompt, every
+// request finds all but the last of its prompt's tokens in the prefix
+// cache; with --vary-prompt none starts like the one before it.
+func checkBenchServe(t *testing.T, out string, vary bool) {
+	t.Helper()
 	lines := strings.Split(strings.TrimSpace(out), "\n")
 	if len(lines) != 2 {
 		t.Fatalf("want 2 lines, got %q", out)
@@ -42,9 +60,18 @@ func TestBenchServe(t *testing.T) {
 		if g <= 0 || p50 <= 0 || p99 < p50 || tps < 1 || tps > float64([]int{1, 3}[i]) {
 			t.Errorf("figures in %q", l)
 		}
-	}
-	if _, _, err := runGolem(t, "", "bench", "serve", "--clients", "0"); err == nil {
-		t.Error("--clients 0 accepted")
+		// "To be, or not to be" is 19 tokens: 18 of them are found again
+		// by one client; of 3 starting at once, the ones that find no free
+		// state holding them compute them.
+		cached, ok := r["prompt_cached"].(float64)
+		most := 18.0 / 19
+		least := most
+		if i == 1 {
+			least = 0.5
+		}
+		if !ok || !vary && (cached < least-0.001 || cached > most+0.001) || vary && cached > 0.5 {
+			t.Errorf("prompt_cached in %q (vary %v)", l, vary)
+		}
 	}
 }
 
