@@ -59,7 +59,10 @@
 // system prompt. usage.prompt_tokens_details.cached_tokens reports the
 // prompt tokens found so, as OpenAI's API does; a state that shares nothing
 // with the prompt is emptied and reused, the one freed longest ago first.
-// (States that can be truncated take part: *gpt.Cache can.)
+// (States that can be truncated take part: *gpt.Cache can.) The logits of
+// a reused prefix can differ from a cold prefill's in their last bits, as
+// they do between batches of different sizes; a seeded request is
+// reproducible up to that.
 //
 // # Chat templates
 //
