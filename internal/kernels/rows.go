@@ -80,9 +80,11 @@ func logSoftmaxGo(dst, src []float32) {
 	for _, v := range src {
 		s += math.Exp(float64(v - m))
 	}
-	lse := m + float32(math.Log(s))
+	// (v-m) - log s, not v - (m + log s): m + log s would round to the
+	// precision of m, losing ~1e-4 of a logit near 1000.
+	ls := float32(math.Log(s))
 	for i, v := range src {
-		dst[i] = v - lse
+		dst[i] = (v - m) - ls
 	}
 }
 

@@ -126,8 +126,10 @@ func logSoftmax(dst, src []float32) {
 		c := min(len(buf), n-i)
 		s += float64(expShiftSumAVX2(&buf[0], &src[i], c, m))
 	}
-	lse := m + float32(math.Log(s))
-	addConstAVX2(&dst[0], &src[0], n, -lse)
+	// (src-m) - log s, not src - (m + log s): m + log s would round to the
+	// precision of m, losing ~1e-4 of a logit near 1000.
+	addConstAVX2(&dst[0], &src[0], n, -m)
+	addConstAVX2(&dst[0], &dst[0], n, -float32(math.Log(s)))
 }
 
 func tanh(dst, src []float32) {

@@ -471,3 +471,36 @@ func BenchmarkRows(b *testing.B) {
 	}
 	_ = sink
 }
+
+// Logits near ±1000 keep their log-probabilities to float32 precision of
+// the log-probabilities themselves, not of the logits (1000+log Σ rounds
+// to 6e-5).
+func TestLogSoftmaxLargeLogits(t *testing.T) {
+	for _, off := range []float32{1000, -1000, 3e4} {
+		for _, n := range []int{3, 17, 600} {
+			x := rowRand(5, n, 1)
+			for i := range x {
+				x[i] += off
+			}
+			got := make([]float32, n)
+			for _, f := range []func(dst, src []float32){LogSoftmax, logSoftmaxGo} {
+				f(got, x)
+				// float64 reference from the offsets (x - off, as float32, is exact here)
+				var m float64 = -math.MaxFloat64
+				for _, v := range x {
+					m = max(m, float64(v-off))
+				}
+				var s float64
+				for _, v := range x {
+					s += math.Exp(float64(v-off) - m)
+				}
+				for i, v := range x {
+					want := float64(v-off) - m - math.Log(s)
+					if d := math.Abs(float64(got[i]) - want); d > 4e-6*(1+math.Abs(want)) {
+						t.Fatalf("offset %g n=%d [%d]: %g, want %g (diff %g)", off, n, i, got[i], want, d)
+					}
+				}
+			}
+		}
+	}
+}
