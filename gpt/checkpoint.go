@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 
 	"github.com/golemml/golem/internal/atomicfile"
@@ -17,6 +18,9 @@ import (
 const (
 	ConfigFile  = "config.json"
 	WeightsFile = "model.safetensors"
+	// WeightsIndexFile lists the shards of weights too large for one file
+	// (save_pretrained's max_shard_size): {"weight_map": {tensor: file}}.
+	WeightsIndexFile = "model.safetensors.index.json"
 )
 
 // Save writes the model to dir in Hugging Face's GPT-2 layout: config.json
@@ -64,25 +68,19 @@ func transpose(a []float32, r, c int) []float32 {
 }
 
 // Load reads a model saved by Save or by Hugging Face (GPT2LMHeadModel's
-// save_pretrained with safetensors): config.json and model.safetensors.
-// Tensor names may carry the "transformer." prefix; the attn.bias and
-// attn.masked_bias buffers and a tied lm_head.weight are ignored. Weights
-// may be F32, F16 or BF16. Errors name the file, the tensor, and the
-// expected and found shape.
+// save_pretrained with safetensors): config.json and model.safetensors, or
+// the shards that model.safetensors.index.json lists. Tensor names may
+// carry the "transformer." prefix; the attn.bias and attn.masked_bias
+// buffers and a tied lm_head.weight are ignored. Weights may be F32, F16 or
+// BF16. Errors name the file, the tensor, and the expected and found shape.
 func Load(dir string) (*Model, error) {
 	cfg, err := LoadConfig(filepath.Join(dir, ConfigFile))
 	if err != nil {
 		return nil, err
 	}
-	path := filepath.Join(dir, WeightsFile)
-	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
-		if _, e := os.Stat(filepath.Join(dir, "pytorch_model.bin")); e == nil {
-			return nil, fmt.Errorf("gpt: load %s: no %s (pytorch_model.bin is not supported: convert it to safetensors)", dir, WeightsFile)
-		}
-	}
-	f, err := safetensors.ReadFile(path)
+	ws, err := openWeights(dir)
 	if err != nil {
-		return nil, fmt.Errorf("gpt: load: %w", err)
+		return nil, err
 	}
 	// Check every tensor against the config before allocating the model,
 	// so that a config that does not match its weights fails fast.
@@ -92,7 +90,8 @@ func Load(dir string) (*Model, error) {
 		byName[m.specs[i].name] = &m.specs[i]
 	}
 	fileName := map[string]string{} // our name → the file's
-	for _, name := range f.Names() {
+	for _, name := range ws.names {
+		path := ws.path(name)
 		short := strings.TrimPrefix(name, "transformer.")
 		s, ok := byName[short]
 		if !ok {
@@ -105,7 +104,7 @@ func Load(dir string) (*Model, error) {
 			return nil, fmt.Errorf("gpt: load %s: tensor %q appears twice (with and without the transformer. prefix)", path, short)
 		}
 		fileName[short] = name
-		dtype, shape, _ := f.Info(name)
+		dtype, shape, _ := ws.file[name].Info(name)
 		switch dtype {
 		case "F32", "F16", "BF16":
 		default:
@@ -117,13 +116,14 @@ func Load(dir string) (*Model, error) {
 	}
 	for _, s := range m.specs {
 		if _, ok := fileName[s.name]; !ok {
-			return nil, fmt.Errorf("gpt: load %s: missing tensor %q (shape %v)", path, s.name, hfShape(&s))
+			return nil, fmt.Errorf("gpt: load %s: missing tensor %q (shape %v)", ws.where, s.name, hfShape(&s))
 		}
 	}
 	m.allocParams()
 	for i := range m.specs {
 		s := &m.specs[i]
-		data, _, err := f.Float32(fileName[s.name])
+		name := fileName[s.name]
+		data, _, err := ws.file[name].Float32(name)
 		if err != nil {
 			return nil, fmt.Errorf("gpt: load: %w", err)
 		}
@@ -133,6 +133,90 @@ func Load(dir string) (*Model, error) {
 		copy(*s.data, data)
 	}
 	return m, nil
+}
+
+// checkpointTensors is a checkpoint's tensors, in one file or in shards.
+type checkpointTensors struct {
+	names []string                     // every tensor, in file order
+	file  map[string]*safetensors.File // tensor → the file holding it
+	shard map[string]string            // tensor → its file's path
+	where string                       // model.safetensors or the index, for errors
+}
+
+func (w *checkpointTensors) path(name string) string { return w.shard[name] }
+
+// openWeights reads dir's model.safetensors, or else the shards its
+// model.safetensors.index.json lists. Shards are file names in dir; every
+// tensor the index maps to a shard must be in it, and a shard may hold no
+// tensor the index does not list.
+func openWeights(dir string) (*checkpointTensors, error) {
+	path := filepath.Join(dir, WeightsFile)
+	w := &checkpointTensors{file: map[string]*safetensors.File{}, shard: map[string]string{}, where: path}
+	if _, err := os.Stat(path); err == nil || !errors.Is(err, fs.ErrNotExist) {
+		f, err := safetensors.ReadFile(path)
+		if err != nil {
+			return nil, fmt.Errorf("gpt: load: %w", err)
+		}
+		for _, name := range f.Names() {
+			w.names = append(w.names, name)
+			w.file[name], w.shard[name] = f, path
+		}
+		return w, nil
+	}
+	index := filepath.Join(dir, WeightsIndexFile)
+	b, err := os.ReadFile(index)
+	if errors.Is(err, fs.ErrNotExist) {
+		if _, e := os.Stat(filepath.Join(dir, "pytorch_model.bin")); e == nil {
+			return nil, fmt.Errorf("gpt: load %s: no %s (pytorch_model.bin is not supported: convert it to safetensors)", dir, WeightsFile)
+		}
+		return nil, fmt.Errorf("gpt: load %s: neither %s nor %s", dir, WeightsFile, WeightsIndexFile)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("gpt: load: %w", err)
+	}
+	var idx struct {
+		WeightMap map[string]string `json:"weight_map"`
+	}
+	if err := json.Unmarshal(b, &idx); err != nil {
+		return nil, fmt.Errorf("gpt: load %s: %v", index, err)
+	}
+	if len(idx.WeightMap) == 0 {
+		return nil, fmt.Errorf("gpt: load %s: no weight_map", index)
+	}
+	w.where = index
+	shards := map[string]*safetensors.File{}
+	var shardNames []string
+	for tensor, shard := range idx.WeightMap {
+		if shard == "" || shard != filepath.Base(shard) || shard == "." || shard == ".." {
+			return nil, fmt.Errorf("gpt: load %s: tensor %q: shard %q is not a file name in the model folder", index, tensor, shard)
+		}
+		if _, ok := shards[shard]; !ok {
+			shards[shard] = nil
+			shardNames = append(shardNames, shard)
+		}
+	}
+	sort.Strings(shardNames)
+	for _, shard := range shardNames {
+		sp := filepath.Join(dir, shard)
+		f, err := safetensors.ReadFile(sp)
+		if err != nil {
+			return nil, fmt.Errorf("gpt: load %s: %w", index, err)
+		}
+		shards[shard] = f
+		for _, name := range f.Names() {
+			if want, ok := idx.WeightMap[name]; !ok || want != shard {
+				return nil, fmt.Errorf("gpt: load %s: tensor %q is in %s but the index puts it in %q", index, name, shard, want)
+			}
+			w.names = append(w.names, name)
+			w.file[name], w.shard[name] = f, sp
+		}
+	}
+	for tensor, shard := range idx.WeightMap {
+		if _, ok := w.file[tensor]; !ok {
+			return nil, fmt.Errorf("gpt: load %s: tensor %q is not in %s, where the index puts it", index, tensor, shard)
+		}
+	}
+	return w, nil
 }
 
 // hfShape is a tensor's shape in Hugging Face's files: Conv1D weights are

@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/golemml/golem/safetensors"
 )
 
 func TestSaveLoadRoundTrip(t *testing.T) {
@@ -172,6 +174,94 @@ func TestLoadErrors(t *testing.T) {
 				t.Fatal("no error")
 			}
 			for _, w := range tc.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q does not mention %q", err, w)
+				}
+			}
+		})
+	}
+}
+
+// shardWeights splits dir's model.safetensors into two shards and an index,
+// as save_pretrained does for large models, and removes the single file.
+// edit, if not nil, may change the index's weight_map before it is written.
+func shardWeights(t *testing.T, dir string, edit func(map[string]string)) {
+	t.Helper()
+	f, err := safetensors.ReadFile(filepath.Join(dir, WeightsFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	shards := [2][]safetensors.Tensor{}
+	files := [2]string{"model-00001-of-00002.safetensors", "model-00002-of-00002.safetensors"}
+	weightMap := map[string]string{}
+	for i, name := range f.Names() {
+		data, shape, err := f.Float32(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		shards[i%2] = append(shards[i%2], safetensors.Tensor{Name: name, Shape: shape, Data: data})
+		weightMap[name] = files[i%2]
+	}
+	for i := range shards {
+		if err := safetensors.WriteFile(filepath.Join(dir, files[i]), shards[i], nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if edit != nil {
+		edit(weightMap)
+	}
+	b, _ := json.Marshal(map[string]any{"metadata": map[string]any{"total_size": 0}, "weight_map": weightMap})
+	if err := os.WriteFile(filepath.Join(dir, WeightsIndexFile), b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	os.Remove(filepath.Join(dir, WeightsFile))
+}
+
+func TestLoadShards(t *testing.T) {
+	cfg := Config{NLayer: 2, NHead: 2, NEmbd: 8, BlockSize: 6, VocabSize: 10, Bias: true}
+	m := randomModel(cfg, 7)
+	dir := t.TempDir()
+	if err := m.Save(dir); err != nil {
+		t.Fatal(err)
+	}
+	shardWeights(t, dir, nil)
+	got, err := Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := maxAbsDiff(got.params, m.params); d != 0 {
+		t.Errorf("parameters differ by %g", d)
+	}
+
+	for _, tc := range []struct {
+		name string
+		edit func(map[string]string)
+		want []string
+	}{
+		{"outside the folder", func(w map[string]string) { w["wte.weight"] = "../model-00001-of-00002.safetensors" }, []string{"wte.weight", "not a file name"}},
+		{"missing shard", func(w map[string]string) { w["wte.weight"] = "model-00003-of-00002.safetensors" }, []string{"model-00003-of-00002.safetensors"}},
+		{"tensor in the other shard", func(w map[string]string) {
+			for name, f := range w {
+				if f == "model-00001-of-00002.safetensors" {
+					w[name] = "model-00002-of-00002.safetensors"
+					return
+				}
+			}
+		}, []string{"the index puts it in"}},
+		{"tensor not in its shard", func(w map[string]string) { w["h.9.ln_1.weight"] = "model-00001-of-00002.safetensors" }, []string{"h.9.ln_1.weight", "not in"}},
+		{"empty index", func(w map[string]string) { clear(w) }, []string{"no weight_map"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			if err := m.Save(dir); err != nil {
+				t.Fatal(err)
+			}
+			shardWeights(t, dir, tc.edit)
+			_, err := Load(dir)
+			if err == nil {
+				t.Fatal("no error")
+			}
+			for _, w := range append(tc.want, WeightsIndexFile) {
 				if !strings.Contains(err.Error(), w) {
 					t.Errorf("error %q does not mention %q", err, w)
 				}
