@@ -19,12 +19,15 @@
 // For inference, Step runs a batch of sequences of different lengths
 // through their key/value caches in one pass: the new tokens of all
 // sequences are stacked into one matrix so that each weight is read once
-// per step, and batch-1 decoding streams the weights with matrix-vector
-// products over both cores. Generate samples from a prompt.
+// per step; a small model's batch is split into groups of sequences, one
+// per thread, and batch-1 decoding of a large one streams the weights with
+// matrix-vector products over all cores. Generate samples from a prompt; a
+// Session does so turn after turn, reusing its cache.
 //
 // Checkpoints use Hugging Face's GPT-2 layout (config.json and
-// model.safetensors), so a model saved by golem loads in transformers and
-// GPT-2's published weights load in golem.
+// model.safetensors, or shards listed in model.safetensors.index.json), so
+// a model saved by golem loads in transformers and GPT-2's published
+// weights load in golem.
 //
 // A model built for inference (Load, then Step or Generate) never
 // allocates gradients: they appear on the first call to Params, ZeroGrad
