@@ -57,7 +57,7 @@ func SgemmPackedB(threads, m int, alpha float32, a []float32, lda int, p *Packed
 		return
 	}
 	g := p.g
-	mr, nr := g.mr, g.nr
+	mr := g.mr
 	mStrips := (m + mr - 1) / mr
 	if threads <= 0 || threads > Threads() {
 		threads = Threads()
@@ -74,30 +74,39 @@ func SgemmPackedB(threads, m int, alpha float32, a []float32, lda int, p *Packed
 	ab := getBuf(&blockPool, mcs*mr*min(g.kc, k))
 	defer putBuf(&blockPool, ab)
 	apack := *ab
+	p.panelLoop(beta, func(jc, nStrips, pc, kb int, bt float32, bpack []float32) {
+		for s0 := 0; s0 < mStrips; s0 += mcs {
+			s1 := min(s0+mcs, mStrips)
+			for s := s0; s < s1; s++ {
+				i0 := s * mr
+				packA(apack[(s-s0)*kb*mr:(s-s0+1)*kb*mr], false, a, lda, pc, kb, i0, min(mr, m-i0), mr)
+			}
+			i0, i1 := s0*mr, min(s1*mr, m)
+			if !parallel {
+				macroKernel(g, i0, i1, kb, jc, 0, nStrips, n, apack, bpack, alpha, bt, c, ldc)
+				continue
+			}
+			packedParallel(threads, g, i0, i1, kb, jc, nStrips, n, apack, bpack, alpha, bt, c, ldc)
+		}
+	})
+}
+
+// panelLoop calls fn for each packed panel of B in order: the nc-wide
+// column block starting at jc (nStrips strips), the kc-deep slice starting
+// at pc (kb deep), and the beta that slice applies (beta for the first
+// slice, 1 after it, as the products accumulate).
+func (p *PackedB) panelLoop(beta float32, fn func(jc, nStrips, pc, kb int, bt float32, bpack []float32)) {
+	g := p.g
 	idx := 0
-	for jc := 0; jc < n; jc += g.nc {
-		nStrips := (min(g.nc, n-jc) + nr - 1) / nr
-		for pc := 0; pc < k; pc += g.kc {
-			kb := min(g.kc, k-pc)
+	for jc := 0; jc < p.n; jc += g.nc {
+		nStrips := (min(g.nc, p.n-jc) + g.nr - 1) / g.nr
+		for pc := 0; pc < p.k; pc += g.kc {
 			bt := beta
 			if pc > 0 {
 				bt = 1
 			}
-			bpack := p.panels[idx]
+			fn(jc, nStrips, pc, min(g.kc, p.k-pc), bt, p.panels[idx])
 			idx++
-			for s0 := 0; s0 < mStrips; s0 += mcs {
-				s1 := min(s0+mcs, mStrips)
-				for s := s0; s < s1; s++ {
-					i0 := s * mr
-					packA(apack[(s-s0)*kb*mr:(s-s0+1)*kb*mr], false, a, lda, pc, kb, i0, min(mr, m-i0), mr)
-				}
-				i0, i1 := s0*mr, min(s1*mr, m)
-				if !parallel {
-					macroKernel(g, i0, i1, kb, jc, 0, nStrips, n, apack, bpack, alpha, bt, c, ldc)
-					continue
-				}
-				packedParallel(threads, g, i0, i1, kb, jc, nStrips, n, apack, bpack, alpha, bt, c, ldc)
-			}
 		}
 	}
 }
@@ -121,50 +130,28 @@ var directMaxRows = 64 // a variable so tests can take either path
 
 // packedDirect is SgemmPackedB on one thread with A read in place.
 func packedDirect(g *gemmImpl, m int, alpha float32, a []float32, lda int, p *PackedB, beta float32, c []float32, ldc int) {
-	k, n := p.k, p.n
-	mr, nr := g.mr, g.nr
+	n, mr, nr := p.n, g.mr, g.nr
 	var tmp *[]float32 // scratch tile for the last, narrow strip of C
-	idx := 0
-	for jc := 0; jc < n; jc += g.nc {
-		nStrips := (min(g.nc, n-jc) + nr - 1) / nr
-		for pc := 0; pc < k; pc += g.kc {
-			kb := min(g.kc, k-pc)
-			bt := beta
-			if pc > 0 {
-				bt = 1
-			}
-			bpack := p.panels[idx]
-			idx++
-			for s := 0; s < nStrips; s++ {
-				j := jc + s*nr
-				nw := min(nr, n-j)
-				bs := bpack[s*kb*nr : (s+1)*kb*nr]
-				for i := 0; i < m; i += mr {
-					mh := min(mr, m-i)
-					ai := a[i*lda+pc:]
-					if nw == nr {
-						g.direct[mh](kb, ai, lda, bs, c[i*ldc+j:], ldc, alpha, bt)
-						continue
-					}
-					if tmp == nil {
-						tmp = getBuf(&blockPool, mr*nr)
-					}
-					g.direct[mh](kb, ai, lda, bs, *tmp, nr, alpha, 0)
-					for r := 0; r < mh; r++ {
-						cr := c[(i+r)*ldc+j : (i+r)*ldc+j+nw]
-						tr := (*tmp)[r*nr : r*nr+nw]
-						if bt == 0 {
-							copy(cr, tr)
-						} else {
-							for q, v := range tr {
-								cr[q] = v + bt*cr[q]
-							}
-						}
-					}
+	p.panelLoop(beta, func(jc, nStrips, pc, kb int, bt float32, bpack []float32) {
+		for s := 0; s < nStrips; s++ {
+			j := jc + s*nr
+			nw := min(nr, n-j)
+			bs := bpack[s*kb*nr : (s+1)*kb*nr]
+			for i := 0; i < m; i += mr {
+				mh := min(mr, m-i)
+				ai := a[i*lda+pc:]
+				if nw == nr {
+					g.direct[mh](kb, ai, lda, bs, c[i*ldc+j:], ldc, alpha, bt)
+					continue
 				}
+				if tmp == nil {
+					tmp = getBuf(&blockPool, mr*nr)
+				}
+				g.direct[mh](kb, ai, lda, bs, *tmp, nr, alpha, 0)
+				addTile(c[i*ldc+j:], ldc, *tmp, nr, mh, nw, bt)
 			}
 		}
-	}
+	})
 	if tmp != nil {
 		putBuf(&blockPool, tmp)
 	}

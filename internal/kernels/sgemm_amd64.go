@@ -161,8 +161,8 @@ var (
 	// L2 per core) by thread CPU time at n = 256..2048; 6×64 with kc = 384
 	// was at or near the top everywhere, the others within ~10%.
 	avx512Impl6 = gemmImpl{name: "avx512-6x64", mr: 6, nr: 64, kc: 384, mc: 120, nc: 2048,
-		kern: wrap(6, 64, kernelAVX512_6x64),
-		edge: edges(6, 64, kernelAVX512_6x64_1, kernelAVX512_6x64_2, kernelAVX512_6x64_3, kernelAVX512_6x64_4, kernelAVX512_6x64_5),
+		kern:   wrap(6, 64, kernelAVX512_6x64),
+		edge:   edges(6, 64, kernelAVX512_6x64_1, kernelAVX512_6x64_2, kernelAVX512_6x64_3, kernelAVX512_6x64_4, kernelAVX512_6x64_5),
 		direct: directs(6, 64, kernelAVX512_6x64d_1, kernelAVX512_6x64d_2, kernelAVX512_6x64d_3, kernelAVX512_6x64d_4, kernelAVX512_6x64d_5, kernelAVX512_6x64d_6)}
 	avx512Impl8 = gemmImpl{name: "avx512-8x32", mr: 8, nr: 32, kc: 384, mc: 128, nc: 2048,
 		kern: wrap(8, 32, kernelAVX512_8x32),
@@ -170,8 +170,8 @@ var (
 	avx512Impl12 = gemmImpl{name: "avx512-12x32", mr: 12, nr: 32, kc: 256, mc: 120, nc: 2048,
 		kern: wrap(12, 32, kernelAVX512_12x32)}
 	avx2Impl = gemmImpl{name: "avx2-6x16", mr: 6, nr: 16, kc: 384, mc: 120, nc: 2048,
-		kern: wrap(6, 16, kernelAVX2_6x16),
-		edge: edges(6, 16, kernelAVX2_6x16_1, kernelAVX2_6x16_2, kernelAVX2_6x16_3, kernelAVX2_6x16_4, kernelAVX2_6x16_5),
+		kern:   wrap(6, 16, kernelAVX2_6x16),
+		edge:   edges(6, 16, kernelAVX2_6x16_1, kernelAVX2_6x16_2, kernelAVX2_6x16_3, kernelAVX2_6x16_4, kernelAVX2_6x16_5),
 		direct: directs(6, 16, kernelAVX2_6x16d_1, kernelAVX2_6x16d_2, kernelAVX2_6x16d_3, kernelAVX2_6x16d_4, kernelAVX2_6x16d_5, kernelAVX2_6x16d_6)}
 )
 

@@ -294,21 +294,28 @@ func macroKernel(g *gemmImpl, i0, i1, kb, jc, s0, s1, n int, apack, bpack []floa
 				tmp = getBuf(&blockPool, mr*nr)
 			}
 			g.kern(kb, as, bs, *tmp, nr, alpha, 0)
-			for r := 0; r < mh; r++ {
-				cr := c[(i+r)*ldc+j : (i+r)*ldc+j+nw]
-				tr := (*tmp)[r*nr : r*nr+nw]
-				if beta == 0 {
-					copy(cr, tr)
-				} else {
-					for q, v := range tr {
-						cr[q] = v + beta*cr[q]
-					}
-				}
-			}
+			addTile(c[i*ldc+j:], ldc, *tmp, nr, mh, nw, beta)
 		}
 	}
 	if tmp != nil {
 		putBuf(&blockPool, tmp)
+	}
+}
+
+// addTile sets the h×w corner of C (row stride ldc) to tile + beta·C, the
+// tile's rows nr apart: the edge of C that a full-size micro-kernel tile
+// overhangs, computed into a scratch tile first.
+func addTile(c []float32, ldc int, tile []float32, nr, h, w int, beta float32) {
+	for r := 0; r < h; r++ {
+		cr := c[r*ldc : r*ldc+w]
+		tr := tile[r*nr : r*nr+w]
+		if beta == 0 {
+			copy(cr, tr)
+			continue
+		}
+		for q, v := range tr {
+			cr[q] = v + beta*cr[q]
+		}
 	}
 }
 

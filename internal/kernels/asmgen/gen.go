@@ -32,7 +32,7 @@ type kernel struct {
 	mr, nv  int  // rows, vectors per row
 	zmm     bool // AVX-512 (else AVX2+FMA)
 	unroll  int
-	astride int // floats of packed A per step (the full kernel's mr); 0: mr
+	astride int  // floats of packed A per step (the full kernel's mr); 0: mr
 	direct  bool // A is read in place: rows lda apart, not packed
 }
 
