@@ -349,50 +349,63 @@ func TestSgemmConcurrent(t *testing.T) {
 	}
 }
 
+// checkPartialTile runs a micro-kernel that computes h rows of an h×nr
+// tile of C (row stride ldc, with one more row that must stay untouched)
+// from A, whose element (r, p) is at a[at(r, p)] and whose other elements
+// are NaN, and a packed B strip, and compares C with alpha = 2 and beta.
+func checkPartialTile(t *testing.T, what string, h, k, nr, aLen int, at func(r, p int) int, beta float32,
+	run func(a, bp, c []float32, ldc int)) {
+	t.Helper()
+	ldc := nr + 3
+	a := make([]float32, aLen)
+	for i := range a {
+		a[i] = float32(math.NaN())
+	}
+	for r := 0; r < h; r++ {
+		for p := 0; p < k; p++ {
+			a[at(r, p)] = float32((p*7+r*3)%11) - 5
+		}
+	}
+	bp := make([]float32, k*nr)
+	for i := range bp {
+		bp[i] = float32(i%13) - 6
+	}
+	c := make([]float32, (h+1)*ldc)
+	for i := range c {
+		c[i] = float32(i % 5)
+	}
+	want := append([]float32(nil), c...)
+	for r := 0; r < h; r++ {
+		for j := 0; j < nr; j++ {
+			var s float32
+			for p := 0; p < k; p++ {
+				s += a[at(r, p)] * bp[p*nr+j]
+			}
+			want[r*ldc+j] = 2*s + beta*want[r*ldc+j]
+		}
+	}
+	run(a, bp, c, ldc)
+	for i := range c {
+		if c[i] != want[i] {
+			t.Fatalf("%s, beta %g: c[%d] (row %d) = %g, want %g", what, beta, i, i/ldc, c[i], want[i])
+		}
+	}
+}
+
 // Each edge kernel computes the first h rows of its full kernel's tile from
 // the same packed A: it must ignore the strip's other rows (NaN here) and
 // leave C's rows past h alone.
 func TestSgemmEdgeKernels(t *testing.T) {
+	const k = 13
 	for _, g := range gemmImpls() {
 		for h := 1; h < len(g.edge); h++ {
 			if g.edge[h] == nil {
 				continue
 			}
 			for _, beta := range []float32{0, 0.5} {
-				k, mr, nr, ldc := 13, g.mr, g.nr, g.nr+3
-				ap := make([]float32, k*mr)
-				bp := make([]float32, k*nr)
-				for p := 0; p < k; p++ {
-					for r := 0; r < mr; r++ {
-						ap[p*mr+r] = float32(math.NaN())
-						if r < h {
-							ap[p*mr+r] = float32((p*7+r*3)%11) - 5
-						}
-					}
-				}
-				for i := range bp {
-					bp[i] = float32(i%13) - 6
-				}
-				c := make([]float32, mr*ldc)
-				for i := range c {
-					c[i] = float32(i % 5)
-				}
-				want := append([]float32(nil), c...)
-				for r := 0; r < h; r++ {
-					for j := 0; j < nr; j++ {
-						var s float32
-						for p := 0; p < k; p++ {
-							s += ap[p*mr+r] * bp[p*nr+j]
-						}
-						want[r*ldc+j] = 2*s + beta*want[r*ldc+j]
-					}
-				}
-				g.edge[h](k, ap, bp, c, ldc, 2, beta)
-				for i := range c {
-					if c[i] != want[i] {
-						t.Fatalf("%s edge %d rows, beta %g: c[%d] (row %d) = %g, want %g", g.name, h, beta, i, i/ldc, c[i], want[i])
-					}
-				}
+				at := func(r, p int) int { return p*g.mr + r }
+				checkPartialTile(t, fmt.Sprintf("%s edge %d rows", g.name, h), h, k, g.nr, k*g.mr, at, beta,
+					func(a, bp, c []float32, ldc int) { g.edge[h](k, a, bp, c, ldc, 2, beta) })
 			}
 		}
 	}
@@ -401,43 +414,13 @@ func TestSgemmEdgeKernels(t *testing.T) {
 // Each direct kernel computes h rows of C from h rows of A read in place
 // (lda apart): it must not read A's next row (NaN here) nor touch C's.
 func TestSgemmDirectKernels(t *testing.T) {
+	const k, lda = 13, 17
 	for _, g := range gemmImpls() {
 		for h := 1; h < len(g.direct); h++ {
 			for _, beta := range []float32{0, 0.5} {
-				k, nr, lda, ldc := 13, g.nr, 17, g.nr+3
-				a := make([]float32, (h+1)*lda)
-				for i := range a {
-					a[i] = float32(math.NaN())
-				}
-				for r := 0; r < h; r++ {
-					for p := 0; p < k; p++ {
-						a[r*lda+p] = float32((p*7+r*3)%11) - 5
-					}
-				}
-				bp := make([]float32, k*nr)
-				for i := range bp {
-					bp[i] = float32(i%13) - 6
-				}
-				c := make([]float32, (h+1)*ldc)
-				for i := range c {
-					c[i] = float32(i % 5)
-				}
-				want := append([]float32(nil), c...)
-				for r := 0; r < h; r++ {
-					for j := 0; j < nr; j++ {
-						var s float32
-						for p := 0; p < k; p++ {
-							s += a[r*lda+p] * bp[p*nr+j]
-						}
-						want[r*ldc+j] = 2*s + beta*want[r*ldc+j]
-					}
-				}
-				g.direct[h](k, a, lda, bp, c, ldc, 2, beta)
-				for i := range c {
-					if c[i] != want[i] {
-						t.Fatalf("%s direct %d rows, beta %g: c[%d] (row %d) = %g, want %g", g.name, h, beta, i, i/ldc, c[i], want[i])
-					}
-				}
+				at := func(r, p int) int { return r*lda + p }
+				checkPartialTile(t, fmt.Sprintf("%s direct %d rows", g.name, h), h, k, g.nr, (h+1)*lda, at, beta,
+					func(a, bp, c []float32, ldc int) { g.direct[h](k, a, lda, bp, c, ldc, 2, beta) })
 			}
 		}
 	}
