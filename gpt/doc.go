@@ -21,8 +21,9 @@
 // sequences are stacked into one matrix so that each weight is read once
 // per step; a small model's batch is split into groups of sequences, one
 // per thread, and batch-1 decoding of a large one streams the weights with
-// matrix-vector products over all cores. Generate samples from a prompt; a
-// Session does so turn after turn, reusing its cache.
+// matrix-vector products over all cores. Generate samples from a prompt,
+// GenerateBatch from many prompts in one batch, and a Session turn after
+// turn, reusing its cache.
 //
 // Checkpoints use Hugging Face's GPT-2 layout (config.json and
 // model.safetensors, or shards listed in model.safetensors.index.json), so

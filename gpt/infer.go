@@ -513,3 +513,75 @@ func (se *Session) Generate(prompt []int, maxNew int, s *sampling.Sampler, eot i
 	}
 	return out
 }
+
+// GenerateBatch continues every prompt as Generate does, all in one batch:
+// each Step feeds every unfinished sequence its new token (or, when its
+// context is full, its last BlockSize/2 tokens), so the weights are read
+// once per step for all of them. samplers[i] draws sequence i's tokens
+// (nil, or a nil entry: greedy); a sequence ends at eot (if eot >= 0) or
+// after maxNew tokens. It returns each sequence's new tokens. emit, if not
+// nil, is called with each new token of sequence i as it is drawn; when
+// it returns false, sequence i ends there.
+func (m *Model) GenerateBatch(prompts [][]int, maxNew int, samplers []*sampling.Sampler, eot int, emit func(i, tok int) bool) [][]int {
+	if samplers != nil && len(samplers) != len(prompts) {
+		panic(fmt.Sprintf("gpt.GenerateBatch: %d samplers for %d prompts", len(samplers), len(prompts)))
+	}
+	bs := m.Config.BlockSize
+	out := make([][]int, len(prompts))
+	if maxNew <= 0 {
+		return out
+	}
+	type seq struct {
+		i    int
+		c    *Cache
+		hist []int // the prompt, then the new tokens
+		feed []int // what the next step feeds
+	}
+	var live []*seq
+	for i, p := range prompts {
+		if len(p) == 0 {
+			if eot < 0 {
+				continue
+			}
+			p = []int{eot}
+		}
+		hist := append([]int(nil), p...)
+		live = append(live, &seq{i: i, c: m.NewCache(), hist: hist, feed: hist[max(0, len(hist)-bs):]})
+	}
+	caches := make([]*Cache, 0, len(live))
+	feeds := make([][]int, 0, len(live))
+	for len(live) > 0 {
+		caches, feeds = caches[:0], feeds[:0]
+		for _, s := range live {
+			caches = append(caches, s.c)
+			feeds = append(feeds, s.feed)
+		}
+		logits := m.Step(caches, feeds)
+		kept := live[:0]
+		for j, s := range live {
+			var tok int
+			if samplers == nil || samplers[s.i] == nil {
+				tok = sampling.Argmax(logits[j])
+			} else {
+				tok = samplers[s.i].Sample(logits[j])
+			}
+			if eot >= 0 && tok == eot {
+				continue
+			}
+			out[s.i] = append(out[s.i], tok)
+			s.hist = append(s.hist, tok)
+			if emit != nil && !emit(s.i, tok) || len(out[s.i]) >= maxNew {
+				continue
+			}
+			if s.c.Len() == bs { // full: slide, as Generate does
+				s.c.Reset()
+				s.feed = s.hist[len(s.hist)-max(1, bs/2):]
+			} else {
+				s.feed = s.hist[len(s.hist)-1:]
+			}
+			kept = append(kept, s)
+		}
+		live = kept
+	}
+	return out
+}

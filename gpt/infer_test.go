@@ -448,3 +448,64 @@ func TestCacheTruncatePanics(t *testing.T) {
 		}()
 	}
 }
+
+// GenerateBatch gives each prompt what Generate gives it alone, with
+// prompts of different lengths, sequences that end early, and one that
+// outgrows the context and slides.
+func TestGenerateBatchMatchesGenerate(t *testing.T) {
+	m := randomModel(stepCfg, 21)
+	rng := rand.New(rand.NewPCG(22, 22))
+	prompts := [][]int{
+		randomTokens(rng, 3, stepCfg.VocabSize),
+		randomTokens(rng, 40, stepCfg.VocabSize),
+		randomTokens(rng, stepCfg.BlockSize-5, stepCfg.VocabSize), // slides after 5 tokens
+		{},
+		randomTokens(rng, 1, stepCfg.VocabSize),
+	}
+	const maxNew, eot = 30, 7
+	for _, seeded := range []bool{false, true} {
+		samplers := func() []*sampling.Sampler {
+			if !seeded {
+				return nil
+			}
+			s := make([]*sampling.Sampler, len(prompts))
+			for i := range s {
+				s[i] = sampling.New(sampling.Options{Temperature: 1}, uint64(100+i))
+			}
+			return s
+		}
+		var emitted [5][]int
+		got := m.GenerateBatch(prompts, maxNew, samplers(), eot, func(i, tok int) bool {
+			emitted[i] = append(emitted[i], tok)
+			return true
+		})
+		smp := samplers()
+		ended := 0
+		for i, p := range prompts {
+			var s *sampling.Sampler
+			if smp != nil {
+				s = smp[i]
+			}
+			want := m.Generate(p, maxNew, s, eot, nil)
+			if len(got[i]) != len(want) || len(emitted[i]) != len(want) {
+				t.Fatalf("seeded %v, prompt %d: %v, Generate %v (emitted %v)", seeded, i, got[i], want, emitted[i])
+			}
+			for j := range want {
+				if got[i][j] != want[j] || emitted[i][j] != want[j] {
+					t.Fatalf("seeded %v, prompt %d: %v, Generate %v", seeded, i, got[i], want)
+				}
+			}
+			if len(want) < maxNew {
+				ended++
+			}
+		}
+		if seeded && ended == 0 {
+			t.Errorf("no sequence ended at eot %d: the early end is untested", eot)
+		}
+	}
+	// emit returning false ends that sequence alone.
+	got := m.GenerateBatch(prompts[:2], 10, nil, -1, func(i, tok int) bool { return i != 0 })
+	if len(got[0]) != 1 || len(got[1]) != 10 {
+		t.Errorf("stopped sequence 0: lengths %d and %d, want 1 and 10", len(got[0]), len(got[1]))
+	}
+}
