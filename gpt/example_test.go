@@ -42,3 +42,45 @@ func Example() {
 	// loss below 0.05: true
 	// [5 6 7 0 1 2]
 }
+
+// counter returns a tiny GPT trained to continue 0, 1, ..., 7, 0, 1, ...
+func counter() *gpt.Model {
+	cfg := gpt.Config{NLayer: 2, NHead: 2, NEmbd: 32, BlockSize: 16, VocabSize: 8, Bias: true}
+	m := gpt.New(cfg, 1)
+	seq := []int{0, 1, 2, 3, 4, 5, 6, 7, 0, 1, 2, 3, 4, 5, 6, 7, 0}
+	opt := optim.NewAdamW(1e-2)
+	m.SetTraining(true)
+	for step := 0; step < 100; step++ {
+		m.ZeroGrad()
+		m.Forward(seq[:16], 1, 16, seq[1:17])
+		m.Backward()
+		opt.Step(m.Params())
+	}
+	m.SetTraining(false)
+	return m
+}
+
+// Continue several prompts in one batch: each step reads the weights once
+// for all of them.
+func ExampleModel_GenerateBatch() {
+	m := counter()
+	out := m.GenerateBatch([][]int{{1, 2}, {5}, {7, 0, 1}}, 4, nil, -1, nil)
+	fmt.Println(out)
+	// Output:
+	// [[3 4 5 6] [6 7 0 1] [2 3 4 5]]
+}
+
+// A Session keeps its cache between calls: the second call's prompt starts
+// with the first call's prompt and reply, which are not fed again.
+func ExampleSession() {
+	m := counter()
+	se := m.NewSession()
+	turn1 := []int{0, 1}
+	reply := se.Generate(turn1, 3, nil, -1, nil)
+	fmt.Println(reply)
+	turn2 := append(append(turn1, reply...), 5, 6)
+	fmt.Println(se.Generate(turn2, 3, nil, -1, nil))
+	// Output:
+	// [2 3 4]
+	// [7 0 1]
+}
