@@ -59,12 +59,25 @@ func (m *Model) Save(dir string) error {
 // transpose returns the (c,r) transpose of the (r,c) matrix a.
 func transpose(a []float32, r, c int) []float32 {
 	t := make([]float32, len(a))
-	for i := 0; i < r; i++ {
-		for j := 0; j < c; j++ {
-			t[j*r+i] = a[i*c+j]
+	transposeInto(t, a, r, c)
+	return t
+}
+
+// transposeInto sets t (c×r) to the transpose of a (r×c), in 32×32 tiles
+// so that both sides are walked in cache lines (GPT-2's 85M Conv1D weights:
+// 1.7 s element by element).
+func transposeInto(t, a []float32, r, c int) {
+	const b = 32
+	for i0 := 0; i0 < r; i0 += b {
+		for j0 := 0; j0 < c; j0 += b {
+			for i := i0; i < min(i0+b, r); i++ {
+				row := a[i*c : i*c+c]
+				for j := j0; j < min(j0+b, c); j++ {
+					t[j*r+i] = row[j]
+				}
+			}
 		}
 	}
-	return t
 }
 
 // Load reads a model saved by Save or by Hugging Face (GPT2LMHeadModel's
@@ -82,6 +95,7 @@ func Load(dir string) (*Model, error) {
 	if err != nil {
 		return nil, err
 	}
+	defer ws.close()
 	// Check every tensor against the config before allocating the model,
 	// so that a config that does not match its weights fails fast.
 	m := shell(cfg, 0)
@@ -120,17 +134,23 @@ func Load(dir string) (*Model, error) {
 		}
 	}
 	m.allocParams()
+	// Tensors are read straight into the parameters; Conv1D weights
+	// through one scratch buffer, transposed.
+	var scratch []float32
 	for i := range m.specs {
 		s := &m.specs[i]
 		name := fileName[s.name]
-		data, _, err := ws.file[name].Float32(name)
-		if err != nil {
+		dst := *s.data
+		if s.conv1d {
+			scratch = grow(&scratch, len(dst))
+			dst = scratch
+		}
+		if err := ws.file[name].Float32Into(name, dst); err != nil {
 			return nil, fmt.Errorf("gpt: load: %w", err)
 		}
 		if s.conv1d {
-			data = transpose(data, s.shape[1], s.shape[0])
+			transposeInto(*s.data, scratch, s.shape[1], s.shape[0])
 		}
-		copy(*s.data, data)
 	}
 	return m, nil
 }
@@ -145,6 +165,16 @@ type checkpointTensors struct {
 
 func (w *checkpointTensors) path(name string) string { return w.shard[name] }
 
+func (w *checkpointTensors) close() {
+	done := map[*safetensors.File]bool{}
+	for _, f := range w.file {
+		if !done[f] {
+			done[f] = true
+			f.Close()
+		}
+	}
+}
+
 // openWeights reads dir's model.safetensors, or else the shards its
 // model.safetensors.index.json lists. Shards are file names in dir; every
 // tensor the index maps to a shard must be in it, and a shard may hold no
@@ -153,7 +183,7 @@ func openWeights(dir string) (*checkpointTensors, error) {
 	path := filepath.Join(dir, WeightsFile)
 	w := &checkpointTensors{file: map[string]*safetensors.File{}, shard: map[string]string{}, where: path}
 	if _, err := os.Stat(path); err == nil || !errors.Is(err, fs.ErrNotExist) {
-		f, err := safetensors.ReadFile(path)
+		f, err := safetensors.OpenFile(path)
 		if err != nil {
 			return nil, fmt.Errorf("gpt: load: %w", err)
 		}
@@ -198,13 +228,15 @@ func openWeights(dir string) (*checkpointTensors, error) {
 	sort.Strings(shardNames)
 	for _, shard := range shardNames {
 		sp := filepath.Join(dir, shard)
-		f, err := safetensors.ReadFile(sp)
+		f, err := safetensors.OpenFile(sp)
 		if err != nil {
+			w.close()
 			return nil, fmt.Errorf("gpt: load %s: %w", index, err)
 		}
 		shards[shard] = f
 		for _, name := range f.Names() {
 			if want, ok := idx.WeightMap[name]; !ok || want != shard {
+				w.close()
 				return nil, fmt.Errorf("gpt: load %s: tensor %q is in %s but the index puts it in %q", index, name, shard, want)
 			}
 			w.names = append(w.names, name)
@@ -213,6 +245,7 @@ func openWeights(dir string) (*checkpointTensors, error) {
 	}
 	for tensor, shard := range idx.WeightMap {
 		if _, ok := w.file[tensor]; !ok {
+			w.close()
 			return nil, fmt.Errorf("gpt: load %s: tensor %q is not in %s, where the index puts it", index, tensor, shard)
 		}
 	}

@@ -17,6 +17,9 @@
 // hostile or truncated file gives an error naming the file and the tensor,
 // never a panic or a huge allocation. Float32 converts every dtype (F32,
 // F16, BF16, F64, the 8-bit floats, the integers, BOOL) to float32.
+// OpenFile checks the header the same way but leaves the tensors on disk,
+// reading each when asked: Float32Into then loads a checkpoint's tensor
+// straight into the caller's memory (F32 with no copy in between).
 //
 // WriteFile writes float32 tensors as the reference implementation does:
 // "__metadata__" first, tensors in name order, the header padded with spaces

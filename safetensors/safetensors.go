@@ -38,14 +38,54 @@ type entry struct {
 	begin, end int64
 }
 
-// File is a parsed safetensors file with its data in memory.
+// File is a parsed safetensors file: with its data in memory (ReadFile,
+// Read), or read tensor by tensor from the open file (OpenFile).
 type File struct {
 	// Metadata is the header's "__metadata__" map (nil when absent).
 	Metadata map[string]string
 
 	name    string // for error messages
 	tensors map[string]entry
-	data    []byte
+	data    []byte // the tensor buffer, when in memory
+
+	// OpenFile's: the file and the offset of its tensor buffer.
+	fh   *os.File
+	base int64
+}
+
+// OpenFile opens the safetensors file at path and reads and checks its
+// header, as ReadFile does, but leaves the tensors on disk: each is read
+// when asked for, so a checkpoint can be loaded straight into its model's
+// memory (Float32Into) without first holding the whole file. Close the
+// File when done.
+func OpenFile(path string) (*File, error) {
+	fh, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("safetensors: %w", err)
+	}
+	st, err := fh.Stat()
+	if err != nil {
+		fh.Close()
+		return nil, fmt.Errorf("safetensors: %w", err)
+	}
+	f, n, err := readHeader(fh, st.Size(), path)
+	if err != nil {
+		fh.Close()
+		return nil, err
+	}
+	f.fh, f.base = fh, 8+int64(n)
+	return f, nil
+}
+
+// Close closes the file OpenFile opened; for a File in memory it does
+// nothing.
+func (f *File) Close() error {
+	if f.fh == nil {
+		return nil
+	}
+	err := f.fh.Close()
+	f.fh = nil
+	return err
 }
 
 // ReadFile reads and validates the safetensors file at path.
@@ -68,22 +108,38 @@ func Read(r io.ReaderAt, size int64) (*File, error) {
 }
 
 func read(r io.ReaderAt, size int64, name string, trusted bool) (*File, error) {
+	f, n, err := readHeader(r, size, name)
+	if err != nil {
+		return nil, err
+	}
+	dataLen := size - 8 - int64(n)
+	data, err := readData(r, 8+int64(n), dataLen, trusted)
+	if err != nil {
+		return nil, fmt.Errorf("safetensors: %s: reading the %d-byte tensor buffer: %v", name, dataLen, err)
+	}
+	f.data = data
+	return f, nil
+}
+
+// readHeader reads, parses and checks the header of a file of size bytes,
+// returning the File without its data and the header's length.
+func readHeader(r io.ReaderAt, size int64, name string) (*File, uint64, error) {
 	fail := func(format string, args ...any) error {
 		return fmt.Errorf("safetensors: %s: %s", name, fmt.Sprintf(format, args...))
 	}
 	if size < 8 {
-		return nil, fail("file is %d bytes, shorter than the 8-byte header length", size)
+		return nil, 0, fail("file is %d bytes, shorter than the 8-byte header length", size)
 	}
 	var lenBuf [8]byte
 	if k, err := r.ReadAt(lenBuf[:], 0); k != len(lenBuf) {
-		return nil, fail("reading header length: %v", err)
+		return nil, 0, fail("reading header length: %v", err)
 	}
 	n := binary.LittleEndian.Uint64(lenBuf[:])
 	if n > MaxHeaderSize {
-		return nil, fail("header length %d exceeds the %d-byte limit", n, MaxHeaderSize)
+		return nil, 0, fail("header length %d exceeds the %d-byte limit", n, MaxHeaderSize)
 	}
 	if n > uint64(size-8) {
-		return nil, fail("header length %d exceeds the %d bytes after the length field", n, size-8)
+		return nil, 0, fail("header length %d exceeds the %d bytes after the length field", n, size-8)
 	}
 	header := make([]byte, n)
 	if n > 0 {
@@ -91,23 +147,17 @@ func read(r io.ReaderAt, size int64, name string, trusted bool) (*File, error) {
 			if err == nil {
 				err = io.ErrUnexpectedEOF
 			}
-			return nil, fail("reading the %d-byte header: %v", n, err)
+			return nil, 0, fail("reading the %d-byte header: %v", n, err)
 		}
 	}
 	f := &File{name: name, tensors: map[string]entry{}}
 	if err := f.parseHeader(header); err != nil {
-		return nil, fail("%v", err)
+		return nil, 0, fail("%v", err)
 	}
-	dataLen := size - 8 - int64(n)
-	if err := f.validate(dataLen); err != nil {
-		return nil, fail("%v", err)
+	if err := f.validate(size - 8 - int64(n)); err != nil {
+		return nil, 0, fail("%v", err)
 	}
-	data, err := readData(r, 8+int64(n), dataLen, trusted)
-	if err != nil {
-		return nil, fail("reading the %d-byte tensor buffer: %v", dataLen, err)
-	}
-	f.data = data
-	return f, nil
+	return f, n, nil
 }
 
 // readData reads n bytes at off. When the size was not checked against the
@@ -293,13 +343,34 @@ func (f *File) Info(name string) (dtype string, shape []int, ok bool) {
 }
 
 // Raw returns a tensor's dtype, shape and bytes (little-endian, row-major).
-// The bytes alias the File's buffer; do not modify them.
+// For a File in memory the bytes alias its buffer; do not modify them.
 func (f *File) Raw(name string) (dtype string, shape []int, data []byte, err error) {
 	e, ok := f.tensors[name]
 	if !ok {
 		return "", nil, nil, fmt.Errorf("safetensors: %s: no tensor %q", f.name, name)
 	}
-	return e.dtype, append([]int(nil), e.shape...), f.data[e.begin:e.end], nil
+	if f.data != nil {
+		return e.dtype, append([]int(nil), e.shape...), f.data[e.begin:e.end], nil
+	}
+	b := make([]byte, e.end-e.begin)
+	if err := f.readAt(b, e); err != nil {
+		return "", nil, nil, err
+	}
+	return e.dtype, append([]int(nil), e.shape...), b, nil
+}
+
+// readAt reads the bytes of tensor e from the open file into b.
+func (f *File) readAt(b []byte, e entry) error {
+	if f.fh == nil {
+		return fmt.Errorf("safetensors: %s: file is closed", f.name)
+	}
+	if k, err := f.fh.ReadAt(b, f.base+e.begin); k != len(b) {
+		if err == nil {
+			err = io.ErrUnexpectedEOF
+		}
+		return fmt.Errorf("safetensors: %s: reading tensor data [%d, %d): %v", f.name, e.begin, e.end, err)
+	}
+	return nil
 }
 
 // Float32 returns a tensor's values converted to float32 and its shape.
@@ -307,14 +378,38 @@ func (f *File) Raw(name string) (dtype string, shape []int, data []byte, err err
 // (F8_E4M3 is PyTorch's float8_e4m3fn, F8_E5M2 float8_e5m2), the integer
 // types and BOOL (0 or 1); 64-bit integers beyond 2^24 round.
 func (f *File) Float32(name string) ([]float32, []int, error) {
-	dtype, shape, b, err := f.Raw(name)
-	if err != nil {
+	e, ok := f.tensors[name]
+	if !ok {
+		return nil, nil, fmt.Errorf("safetensors: %s: no tensor %q", f.name, name)
+	}
+	out := make([]float32, (e.end-e.begin)/int64(dtypeSize[e.dtype]))
+	if err := f.Float32Into(name, out); err != nil {
 		return nil, nil, err
 	}
-	n := len(b) / dtypeSize[dtype]
-	out := make([]float32, n)
+	return out, append([]int(nil), e.shape...), nil
+}
+
+// Float32Into converts a tensor's values to float32 as Float32 does, into
+// dst, which must hold exactly its number of elements. From an OpenFile
+// File, F32 data is read straight into dst.
+func (f *File) Float32Into(name string, dst []float32) error {
+	e, ok := f.tensors[name]
+	if !ok {
+		return fmt.Errorf("safetensors: %s: no tensor %q", f.name, name)
+	}
+	if n := (e.end - e.begin) / int64(dtypeSize[e.dtype]); int64(len(dst)) != n {
+		return fmt.Errorf("safetensors: %s: tensor %q has %d elements, not %d", f.name, name, n, len(dst))
+	}
+	if f.data == nil && e.dtype == "F32" && littleEndian && len(dst) > 0 {
+		return f.readAt(unsafe.Slice((*byte)(unsafe.Pointer(&dst[0])), 4*len(dst)), e)
+	}
+	_, _, b, err := f.Raw(name)
+	if err != nil {
+		return err
+	}
+	out := dst
 	le := binary.LittleEndian
-	switch dtype {
+	switch e.dtype {
 	case "F32":
 		if littleEndian && len(out) > 0 {
 			// Same layout: one memory copy.
@@ -377,9 +472,9 @@ func (f *File) Float32(name string) ([]float32, []int, error) {
 			out[i] = Float16ToFloat32(uint16(b[i]) << 8)
 		}
 	default:
-		return nil, nil, fmt.Errorf("safetensors: %s: tensor %q: cannot convert dtype %s to float32", f.name, name, dtype)
+		return fmt.Errorf("safetensors: %s: tensor %q: cannot convert dtype %s to float32", f.name, name, e.dtype)
 	}
-	return out, shape, nil
+	return nil
 }
 
 // Float8E4M3ToFloat32 converts an 8-bit float with 4 exponent bits (bias 7)

@@ -56,6 +56,49 @@ func TestReadTorchFixture(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	checkTorchFixture(t, f)
+}
+
+// OpenFile reads the same tensors from the file on demand; Float32Into
+// fills a caller's slice.
+func TestOpenFileTorchFixture(t *testing.T) {
+	f, err := OpenFile(filepath.Join("testdata", "mixed.safetensors"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkTorchFixture(t, f)
+	mem, err := ReadFile(filepath.Join("testdata", "mixed.safetensors"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range f.Names() {
+		want, _, _ := mem.Float32(n)
+		got := make([]float32, len(want))
+		if err := f.Float32Into(n, got); err != nil {
+			t.Fatalf("%s: %v", n, err)
+		}
+		for i := range got {
+			if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+				t.Fatalf("%s[%d] = %v, want %v", n, i, got[i], want[i])
+			}
+		}
+		if err := f.Float32Into(n, make([]float32, len(want)+1)); err == nil || !strings.Contains(err.Error(), n) {
+			t.Errorf("%s: Float32Into a slice of the wrong length: err = %v", n, err)
+		}
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Float32Into("layer.weight", make([]float32, 12)); err == nil || !strings.Contains(err.Error(), "closed") {
+		t.Errorf("after Close: err = %v", err)
+	}
+	if err := mem.Close(); err != nil {
+		t.Errorf("Close of a File in memory: %v", err)
+	}
+}
+
+func checkTorchFixture(t *testing.T, f *File) {
+	t.Helper()
 	want := loadFixture(t, "mixed.json")
 	if got, w := f.Metadata, map[string]string{"format": "pt", "source": "gen_fixture.py <golem> & co"}; !mapsEqual(got, w) {
 		t.Errorf("metadata = %v, want %v", got, w)
@@ -252,6 +295,9 @@ func TestReadErrors(t *testing.T) {
 			if err == nil || !strings.Contains(err.Error(), c.want) || !strings.Contains(err.Error(), path) {
 				t.Fatalf("err = %v, want one naming the file and containing %q", err, c.want)
 			}
+			if _, err := OpenFile(path); err == nil || !strings.Contains(err.Error(), c.want) {
+				t.Fatalf("OpenFile: err = %v, want one containing %q", err, c.want)
+			}
 			if _, err := Read(bytes.NewReader(c.file), int64(len(c.file))); err == nil {
 				t.Fatal("Read accepted what ReadFile rejected")
 			}
@@ -274,6 +320,9 @@ func TestReadLyingSize(t *testing.T) {
 func TestReadMissingFile(t *testing.T) {
 	if _, err := ReadFile(filepath.Join(t.TempDir(), "none.safetensors")); err == nil || !strings.Contains(err.Error(), "none.safetensors") {
 		t.Fatalf("err = %v", err)
+	}
+	if _, err := OpenFile(filepath.Join(t.TempDir(), "none.safetensors")); err == nil || !strings.Contains(err.Error(), "none.safetensors") {
+		t.Fatalf("OpenFile: err = %v", err)
 	}
 }
 
