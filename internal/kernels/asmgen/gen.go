@@ -71,7 +71,89 @@ func main() {
 			gen(&b, d)
 		}
 	}
+	for h := 1; h <= 6; h++ {
+		genNT(&b, h)
+	}
 	os.Stdout.WriteString(b.String())
+}
+
+// genNT writes kernelNT_h, an AVX-512 kernel for C = A·Wᵀ with A (h rows,
+// lda apart) and W (4 rows, ldw apart) both read in place along k, as
+// in x·Wᵀ for nn.Linear's (out, in) weights without packing them:
+//
+//	c[i*ldc+j] = Σ_p a[i*lda+p]·w[j*ldw+p],  i < h, j < 4
+//
+// k must be a positive multiple of 16. Each step of 16 loads four vectors
+// of W and one of each A row and does 4h FMAs into h×4 accumulators, then
+// each accumulator is folded to a sum; a row's four sums are stored
+// together.
+func genNT(b *strings.Builder, h int) {
+	p := func(format string, args ...any) { fmt.Fprintf(b, "\t"+format+"\n", args...) }
+	name := fmt.Sprintf("kernelNT_%d", h)
+	acc := func(i, j int) string { return fmt.Sprintf("Z%d", i*4+j) }
+	aRow := [...]string{"(SI)", "(SI)(R9*1)", "(SI)(R9*2)", "(SI)(R10*1)", "(SI)(R9*4)", "(SI)(R11*1)"}
+	wRow := [...]string{"(BX)", "(BX)(R12*1)", "(BX)(R12*2)", "(BX)(R13*1)"}
+	fmt.Fprintf(b, "\n// func %s(k int, a *float32, lda int, w *float32, ldw int, c *float32, ldc int)\n", name)
+	fmt.Fprintf(b, "// c[i*ldc+j] = a row i · w row j for i < %d, j < 4; k a positive multiple of 16.\n", h)
+	fmt.Fprintf(b, "TEXT ·%s(SB), NOSPLIT, $0-56\n", name)
+	p("MOVQ k+0(FP), CX")
+	p("MOVQ a+8(FP), SI")
+	p("MOVQ lda+16(FP), R9")
+	p("SHLQ $2, R9")
+	p("LEAQ (R9)(R9*2), R10")
+	p("LEAQ (R9)(R9*4), R11")
+	p("MOVQ w+24(FP), BX")
+	p("MOVQ ldw+32(FP), R12")
+	p("SHLQ $2, R12")
+	p("LEAQ (R12)(R12*2), R13")
+	p("MOVQ c+40(FP), DI")
+	p("MOVQ ldc+48(FP), R8")
+	p("SHLQ $2, R8")
+	for i := 0; i < h; i++ {
+		for j := 0; j < 4; j++ {
+			p("VPXORD %s, %s, %s", acc(i, j), acc(i, j), acc(i, j))
+		}
+	}
+	fmt.Fprintf(b, "%s_loop:\n", name)
+	for j := 0; j < 4; j++ {
+		p("VMOVUPS %s, Z%d", wRow[j], 24+j)
+	}
+	for i := 0; i < h; i++ {
+		p("VMOVUPS %s, Z28", aRow[i])
+		for j := 0; j < 4; j++ {
+			p("VFMADD231PS Z%d, Z28, %s", 24+j, acc(i, j))
+		}
+	}
+	p("ADDQ $64, SI")
+	p("ADDQ $64, BX")
+	p("SUBQ $16, CX")
+	p("JNZ %s_loop", name)
+	// Fold each accumulator to 4 partial sums in its low 128 bits (EVEX:
+	// any register), then, in Z0..Z3, add the partial sums of a row's
+	// four accumulators across with VHADDPS (VEX: registers below 16).
+	for i := 0; i < h; i++ {
+		for j := 0; j < 4; j++ {
+			a := acc(i, j)
+			p("VSHUFF32X4 $0x4E, %s, %s, Z29", a, a)
+			p("VADDPS Z29, %s, %s", a, a)
+			p("VSHUFF32X4 $0xB1, %s, %s, Z29", a, a)
+			p("VADDPS Z29, %s, %s", a, a)
+		}
+		if i > 0 {
+			for j := 0; j < 4; j++ {
+				p("VMOVAPS %s, Z%d", acc(i, j), j)
+			}
+		}
+		p("VHADDPS X1, X0, X0")
+		p("VHADDPS X3, X2, X2")
+		p("VHADDPS X2, X0, X0")
+		p("VMOVUPS X0, (DI)")
+		if i < h-1 {
+			p("ADDQ R8, DI")
+		}
+	}
+	p("VZEROUPPER")
+	p("RET")
 }
 
 func gen(b *strings.Builder, k kernel) {
