@@ -20,8 +20,8 @@
 // through their key/value caches in one pass: the new tokens of all
 // sequences are stacked into one matrix so that each weight is read once
 // per step; a small model's batch is split into groups of sequences, one
-// per thread, and batch-1 decoding of a large one streams the weights with
-// matrix-vector products over all cores. Generate samples from a prompt,
+// per thread, and a large model's weights are read in place for up to 64
+// rows (kernels.MatMulNT), parallel over output features. Generate samples from a prompt,
 // GenerateBatch from many prompts in one batch, and a Session turn after
 // turn, reusing its cache.
 //

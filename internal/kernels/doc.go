@@ -17,13 +17,19 @@
 //
 // A C of at most 32 columns uses the 8×32 AVX-512 tile instead of 6×64,
 // and a C of one or two rows (batch-1 decoding) skips packing and streams
-// B through Dot or Axpy. Products of at least 80³ multiply-adds run on the
-// worker pool: the threads share each packed B panel and claim row blocks
-// of C (or column strips, when C has few rows) as they go.
+// B through Dot or Axpy. Products of at least 224³ multiply-adds run on
+// the worker pool (below that the hand-offs cost more than they save): the
+// threads share each packed B panel and claim row blocks of C (or column
+// strips, when C has few rows) as they go. The micro-kernels come with
+// edge versions for the last rows of C, so a strip of 2 rows costs 2, not
+// 6.
 //
 // A right operand used many times (a layer's weights at inference) can be
 // packed once with PackB and multiplied with SgemmPackedB, which skips the
-// per-call packing of B.
+// per-call packing of B, and for up to 64 rows also that of A (its direct
+// kernels read A in place). MatMulNT multiplies a few rows by the
+// transpose of a row-major matrix too large to keep a packed copy of
+// (x·Wᵀ for nn.Linear's weights), reading both in place.
 //
 // # Threads
 //
