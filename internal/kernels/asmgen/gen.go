@@ -106,6 +106,8 @@ func genNT(b *strings.Builder, h int) {
 	p("MOVQ ldw+32(FP), R12")
 	p("SHLQ $2, R12")
 	p("LEAQ (R12)(R12*2), R13")
+	p("LEAQ (R12)(R12*4), AX") // 5 rows
+	p("LEAQ (R13)(R12*4), DX") // 7 rows
 	p("MOVQ c+40(FP), DI")
 	p("MOVQ ldc+48(FP), R8")
 	p("SHLQ $2, R8")
@@ -115,6 +117,11 @@ func genNT(b *strings.Builder, h int) {
 		}
 	}
 	fmt.Fprintf(b, "%s_loop:\n", name)
+	// The next four rows of W (the caller's next tile), from memory while
+	// these compute.
+	for _, r := range [...]string{"(BX)(R12*4)", "(BX)(AX*1)", "(BX)(R13*2)", "(BX)(DX*1)"} {
+		p("PREFETCHT0 %s", r)
+	}
 	for j := 0; j < 4; j++ {
 		p("VMOVUPS %s, Z%d", wRow[j], 24+j)
 	}
