@@ -130,29 +130,7 @@ var directMaxRows = 64 // a variable so tests can take either path
 
 // packedDirect is SgemmPackedB on one thread with A read in place.
 func packedDirect(g *gemmImpl, m int, alpha float32, a []float32, lda int, p *PackedB, beta float32, c []float32, ldc int) {
-	n, mr, nr := p.n, g.mr, g.nr
-	var tmp *[]float32 // scratch tile for the last, narrow strip of C
 	p.panelLoop(beta, func(jc, nStrips, pc, kb int, bt float32, bpack []float32) {
-		for s := 0; s < nStrips; s++ {
-			j := jc + s*nr
-			nw := min(nr, n-j)
-			bs := bpack[s*kb*nr : (s+1)*kb*nr]
-			for i := 0; i < m; i += mr {
-				mh := min(mr, m-i)
-				ai := a[i*lda+pc:]
-				if nw == nr {
-					g.direct[mh](kb, ai, lda, bs, c[i*ldc+j:], ldc, alpha, bt)
-					continue
-				}
-				if tmp == nil {
-					tmp = getBuf(&blockPool, mr*nr)
-				}
-				g.direct[mh](kb, ai, lda, bs, *tmp, nr, alpha, 0)
-				addTile(c[i*ldc+j:], ldc, *tmp, nr, mh, nw, bt)
-			}
-		}
+		macroDirect(g, a, lda, pc, 0, m, kb, jc, 0, nStrips, p.n, bpack, alpha, bt, c, ldc)
 	})
-	if tmp != nil {
-		putBuf(&blockPool, tmp)
-	}
 }

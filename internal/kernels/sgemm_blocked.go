@@ -171,6 +171,10 @@ func (j *gemmJob) packAStrips(dst []float32, lo, hi int) {
 // buffer) and multiplies them by the whole B panel.
 func (j *gemmJob) rowBlock(lo, hi int) {
 	mr := j.g.mr
+	if !j.transA && j.g.direct != nil && directA {
+		macroDirect(j.g, j.a, j.lda, j.pc, lo*mr, min(hi*mr, j.m), j.kb, j.jc, 0, j.nStrips, j.n, j.bpack, j.alpha, j.beta, j.c, j.ldc)
+		return
+	}
 	buf := j.apack
 	var pooled *[]float32
 	if buf == nil {
@@ -294,6 +298,39 @@ func macroKernel(g *gemmImpl, i0, i1, kb, jc, s0, s1, n int, apack, bpack []floa
 				tmp = getBuf(&blockPool, mr*nr)
 			}
 			g.kern(kb, as, bs, *tmp, nr, alpha, 0)
+			addTile(c[i*ldc+j:], ldc, *tmp, nr, mh, nw, beta)
+		}
+	}
+	if tmp != nil {
+		putBuf(&blockPool, tmp)
+	}
+}
+
+// directA makes Sgemm read a non-transposed A in place with the direct
+// kernels instead of packing it (a variable so tests take both paths).
+var directA = true
+
+// macroDirect is macroKernel with A read in place: rows [i0,i1) of A
+// (row stride lda) from column pc, kb deep, times B strips [s0,s1) of the
+// panel at column jc, into C.
+func macroDirect(g *gemmImpl, a []float32, lda, pc, i0, i1, kb, jc, s0, s1, n int, bpack []float32, alpha, beta float32, c []float32, ldc int) {
+	mr, nr := g.mr, g.nr
+	var tmp *[]float32 // scratch tile for the last, narrow strip of C
+	for s := s0; s < s1; s++ {
+		j := jc + s*nr
+		nw := min(nr, n-j)
+		bs := bpack[s*kb*nr : (s+1)*kb*nr]
+		for i := i0; i < i1; i += mr {
+			mh := min(mr, i1-i)
+			ai := a[i*lda+pc:]
+			if nw == nr {
+				g.direct[mh](kb, ai, lda, bs, c[i*ldc+j:], ldc, alpha, beta)
+				continue
+			}
+			if tmp == nil {
+				tmp = getBuf(&blockPool, mr*nr)
+			}
+			g.direct[mh](kb, ai, lda, bs, *tmp, nr, alpha, 0)
 			addTile(c[i*ldc+j:], ldc, *tmp, nr, mh, nw, beta)
 		}
 	}

@@ -157,20 +157,27 @@ func boolInt(b bool) int {
 // each assembly kernel) against the reference, on one and two threads.
 func TestSgemmImpls(t *testing.T) {
 	defer SetThreads(0)
+	defer func() { directA = true }()
 	for _, g := range gemmImpls() {
 		for _, th := range []int{1, 2} {
-			t.Run(fmt.Sprintf("%s/threads=%d", g.name, th), func(t *testing.T) {
-				SetThreads(th)
-				for _, tc := range gemmCases() {
-					runGemmCase(t, tc, func(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
-						checkGemm(transA, transB, m, n, k, len(a), lda, len(b), ldb, len(c), ldc)
-						if m == 0 || n == 0 {
-							return
-						}
-						sgemmWith(g, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
-					})
+			for _, direct := range []bool{true, false} {
+				if !direct && g.direct == nil {
+					continue
 				}
-			})
+				t.Run(fmt.Sprintf("%s/threads=%d/directA=%v", g.name, th, direct), func(t *testing.T) {
+					directA = direct
+					SetThreads(th)
+					for _, tc := range gemmCases() {
+						runGemmCase(t, tc, func(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+							checkGemm(transA, transB, m, n, k, len(a), lda, len(b), ldb, len(c), ldc)
+							if m == 0 || n == 0 {
+								return
+							}
+							sgemmWith(g, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+						})
+					}
+				})
+			}
 		}
 	}
 }
