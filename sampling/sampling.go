@@ -8,6 +8,8 @@ import (
 	"math"
 	"math/rand/v2"
 	"sort"
+
+	"github.com/golemml/golem/internal/kernels"
 )
 
 // Options selects how a token is drawn. The zero value is greedy decoding.
@@ -39,7 +41,7 @@ func (o Options) Validate() error {
 type Sampler struct {
 	Options
 	rng   *rand.Rand
-	probs []float64
+	probs []float32
 	idx   []int
 }
 
@@ -66,21 +68,22 @@ func (s *Sampler) Sample(logits []float32) int {
 	}
 	n := len(logits)
 	if cap(s.probs) < n {
-		s.probs = make([]float64, n)
+		s.probs = make([]float32, n)
 		s.idx = make([]int, n)
 	}
 	p, idx := s.probs[:n], s.idx[:n]
-	maxl := math.Inf(-1)
-	for _, v := range logits {
-		if float64(v) > maxl {
-			maxl = float64(v)
-		}
+	// softmax(logits/T) with the vectorized kernels: GPT-2's 50257 logits
+	// cost 0.75 ms one math.Exp at a time, a step of a 16-sequence batch
+	// 12 ms. Probabilities below float32's range (under e^-103 of the
+	// largest) become 0.
+	copy(p, logits)
+	if s.Temperature != 1 {
+		kernels.Scale(float32(1/s.Temperature), p)
 	}
+	kernels.Softmax(p, p)
 	var sum float64
-	for i, v := range logits {
-		e := math.Exp((float64(v) - maxl) / s.Temperature)
-		p[i] = e
-		sum += e
+	for i, v := range p {
+		sum += float64(v)
 		idx[i] = i
 	}
 	k := n
@@ -93,11 +96,11 @@ func (s *Sampler) Sample(logits []float32) int {
 		if s.TopP > 0 && s.TopP < 1 {
 			var tot float64
 			for _, i := range idx[:k] {
-				tot += p[i]
+				tot += float64(p[i])
 			}
 			var c float64
 			for j, i := range idx[:k] {
-				c += p[i] / tot
+				c += float64(p[i]) / tot
 				if c >= s.TopP {
 					k = j + 1
 					break
@@ -106,12 +109,12 @@ func (s *Sampler) Sample(logits []float32) int {
 		}
 		sum = 0
 		for _, i := range idx[:k] {
-			sum += p[i]
+			sum += float64(p[i])
 		}
 	}
 	r := s.rng.Float64() * sum
 	for _, i := range idx[:k] {
-		r -= p[i]
+		r -= float64(p[i])
 		if r < 0 {
 			return i
 		}
