@@ -281,20 +281,22 @@ func streamOnce(client *http.Client, url string, body []byte) (int, time.Duratio
 	sc := bufio.NewScanner(resp.Body)
 	sc.Buffer(make([]byte, 64<<10), 1<<20)
 	for sc.Scan() {
-		data, ok := strings.CutPrefix(sc.Text(), "data: ")
+		// Lines are looked at as bytes, without a string per line: the
+		// client shares the machine with the server it measures.
+		data, ok := bytes.CutPrefix(sc.Bytes(), []byte("data: "))
 		if !ok {
 			continue
 		}
-		if data == "[DONE]" {
+		if string(data) == "[DONE]" {
 			done = true
 			break
 		}
 		// Only the usage and error chunks are decoded: parsing every token's
 		// chunk would bill the server for the benchmark client's work.
-		if ttft == 0 && strings.Contains(data, `"text":"`) && !strings.Contains(data, `"text":""`) {
+		if ttft == 0 && bytes.Contains(data, []byte(`"text":"`)) && !bytes.Contains(data, []byte(`"text":""`)) {
 			ttft = time.Since(start)
 		}
-		if !strings.Contains(data, `"usage"`) && !strings.Contains(data, `"error"`) {
+		if !bytes.Contains(data, []byte(`"usage"`)) && !bytes.Contains(data, []byte(`"error"`)) {
 			continue
 		}
 		var ch struct {
@@ -303,7 +305,7 @@ func streamOnce(client *http.Client, url string, body []byte) (int, time.Duratio
 			}
 			Error *struct{ Message string }
 		}
-		if err := json.Unmarshal([]byte(data), &ch); err != nil {
+		if err := json.Unmarshal(data, &ch); err != nil {
 			return 0, 0, fmt.Errorf("bench serve: bad chunk %q: %v", data, err)
 		}
 		if ch.Error != nil {
