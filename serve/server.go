@@ -563,7 +563,9 @@ func (s *Server) generate(w http.ResponseWriter, r *http.Request, start time.Tim
 	dirty := false
 	emit := func(i int, text, finish string) {
 		c := &choices[i]
-		c.text.WriteString(text)
+		if sse == nil {
+			c.text.WriteString(text) // the response body, at the end
+		}
 		if finish != "" {
 			c.finish, c.done = finish, true
 			c.cancel() // frees the batch slot at the next step
