@@ -47,8 +47,8 @@ to first token, tokens_per_step: generated tokens over batched model
 steps (from the server's /metrics), the mean batch the scheduler formed,
 and prompt_cached: the fraction of prompt tokens the server found in its
 prefix cache. With one fixed prompt, every request after the first finds
-all but its last token there; --vary-prompt measures prompts that are all
-computed. Without --model it serves a freshly initialized "baby" GPT
+all but its last token there; --vary-prompt measures prompts that are
+computed (but for a first digit or two that an earlier prompt shared). Without --model it serves a freshly initialized "baby" GPT
 (random weights, character tokenizer over printable ASCII). There is no
 PyTorch peer for serving: peer and ratio are null.`,
 	Args: cobra.NoArgs,
