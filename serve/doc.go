@@ -62,7 +62,9 @@
 // (States that can be truncated take part: *gpt.Cache can.) The logits of
 // a reused prefix can differ from a cold prefill's in their last bits, as
 // they do between batches of different sizes; a seeded request is
-// reproducible up to that.
+// reproducible up to that. As with any shared prefix cache, a client can
+// tell from its time to first token whether another client sent the same
+// prompt start recently; serve one tenant per server where that matters.
 //
 // # Chat templates
 //
