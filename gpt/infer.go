@@ -464,59 +464,41 @@ func (m *Model) NewSession() *Session { return &Session{m: m, c: m.NewCache()} }
 // more), of which the tokens the cache holds are not fed again. A prompt
 // longer than BlockSize keeps its last BlockSize tokens.
 func (se *Session) Generate(prompt []int, maxNew int, s *sampling.Sampler, eot int, emit func(tok int) bool) []int {
-	m := se.m
-	bs := m.Config.BlockSize
-	if len(prompt) == 0 {
-		if eot < 0 {
-			return nil
-		}
-		prompt = []int{eot}
+	var each func(int, int) bool
+	if emit != nil {
+		each = func(_, tok int) bool { return emit(tok) }
 	}
-	if maxNew <= 0 {
-		return nil
-	}
-	feed := prompt[max(0, len(prompt)-bs):]
-	// Keep the cached prefix that feed starts with; at least one token is
-	// fed again, for its logits.
+	return se.m.generate([]*Session{se}, [][]int{prompt}, maxNew, []*sampling.Sampler{s}, eot, each)[0]
+}
+
+// begin readies the session for prompt (not empty): it keeps the cached
+// prefix that the prompt's last BlockSize tokens start with, and returns
+// the rest, which the next step feeds (at least one token, for its
+// logits).
+func (se *Session) begin(prompt []int) []int {
+	feed := prompt[max(0, len(prompt)-se.m.Config.BlockSize):]
 	keep := 0
 	for keep < len(feed)-1 && keep < len(se.ids) && se.ids[keep] == feed[keep] {
 		keep++
 	}
 	se.c.Truncate(keep)
 	se.ids = append(se.ids[:keep], feed[keep:]...)
-	caches := []*Cache{se.c}
-	logits := m.Step(caches, [][]int{feed[keep:]})[0]
-	var out []int
-	next := make([]int, 1)
-	for {
-		var tok int
-		if s == nil {
-			tok = sampling.Argmax(logits)
-		} else {
-			tok = s.Sample(logits)
-		}
-		if eot >= 0 && tok == eot {
-			break
-		}
-		out = append(out, tok)
-		if emit != nil && !emit(tok) {
-			break
-		}
-		if len(out) >= maxNew {
-			break
-		}
-		if se.c.Len() == bs {
-			slide := append(se.ids[len(se.ids)-max(1, bs/2)+1:], tok)
-			se.ids = append(se.ids[:0], slide...)
-			se.c.Reset()
-			logits = m.Step(caches, [][]int{se.ids})[0]
-			continue
-		}
-		next[0] = tok
-		logits = m.Step(caches, [][]int{next})[0]
-		se.ids = append(se.ids, tok)
+	return se.ids[keep:]
+}
+
+// advance takes tok, drawn from the last step's logits, and returns what
+// the next step feeds: tok, or, when the cache is full, the last
+// BlockSize/2 tokens after emptying it (the window slides).
+func (se *Session) advance(tok int) []int {
+	bs := se.m.Config.BlockSize
+	if se.c.Len() == bs {
+		slide := append(se.ids[len(se.ids)-max(1, bs/2)+1:], tok)
+		se.ids = append(se.ids[:0], slide...)
+		se.c.Reset()
+		return se.ids
 	}
-	return out
+	se.ids = append(se.ids, tok)
+	return se.ids[len(se.ids)-1:]
 }
 
 // GenerateBatch continues every prompt as Generate does, all in one batch:
@@ -531,34 +513,40 @@ func (m *Model) GenerateBatch(prompts [][]int, maxNew int, samplers []*sampling.
 	if samplers != nil && len(samplers) != len(prompts) {
 		panic(fmt.Sprintf("gpt.GenerateBatch: %d samplers for %d prompts", len(samplers), len(prompts)))
 	}
-	bs := m.Config.BlockSize
-	out := make([][]int, len(prompts))
+	ses := make([]*Session, len(prompts))
+	for i := range ses {
+		ses[i] = m.NewSession()
+	}
+	return m.generate(ses, prompts, maxNew, samplers, eot, emit)
+}
+
+// generate is the decoding loop of Generate, Session.Generate and
+// GenerateBatch: sequence i continues prompts[i] in session ses[i].
+func (m *Model) generate(ses []*Session, prompts [][]int, maxNew int, samplers []*sampling.Sampler, eot int, emit func(i, tok int) bool) [][]int {
+	out := make([][]int, len(ses))
 	if maxNew <= 0 {
 		return out
 	}
 	type seq struct {
 		i    int
-		c    *Cache
-		hist []int // the prompt, then the new tokens
 		feed []int // what the next step feeds
 	}
-	var live []*seq
+	var live []seq
 	for i, p := range prompts {
-		if len(p) == 0 {
+		if len(p) == 0 { // a document opens with <|endoftext|>
 			if eot < 0 {
 				continue
 			}
 			p = []int{eot}
 		}
-		hist := append([]int(nil), p...)
-		live = append(live, &seq{i: i, c: m.NewCache(), hist: hist, feed: hist[max(0, len(hist)-bs):]})
+		live = append(live, seq{i, ses[i].begin(p)})
 	}
 	caches := make([]*Cache, 0, len(live))
 	feeds := make([][]int, 0, len(live))
 	for len(live) > 0 {
 		caches, feeds = caches[:0], feeds[:0]
 		for _, s := range live {
-			caches = append(caches, s.c)
+			caches = append(caches, ses[s.i].c)
 			feeds = append(feeds, s.feed)
 		}
 		logits := m.Step(caches, feeds)
@@ -574,17 +562,10 @@ func (m *Model) GenerateBatch(prompts [][]int, maxNew int, samplers []*sampling.
 				continue
 			}
 			out[s.i] = append(out[s.i], tok)
-			s.hist = append(s.hist, tok)
 			if emit != nil && !emit(s.i, tok) || len(out[s.i]) >= maxNew {
 				continue
 			}
-			if s.c.Len() == bs { // full: slide, as Generate does
-				s.c.Reset()
-				s.feed = s.hist[len(s.hist)-max(1, bs/2):]
-			} else {
-				s.feed = s.hist[len(s.hist)-1:]
-			}
-			kept = append(kept, s)
+			kept = append(kept, seq{s.i, ses[s.i].advance(tok)})
 		}
 		live = kept
 	}
