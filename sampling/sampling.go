@@ -7,9 +7,9 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
-	"slices"
 
 	"github.com/golemml/golem/internal/kernels"
+	"github.com/golemml/golem/internal/minheap"
 )
 
 // Options selects how a token is drawn. The zero value is greedy decoding.
@@ -43,6 +43,7 @@ type Sampler struct {
 	rng   *rand.Rand
 	probs []float32
 	idx   []int
+	cands []cand
 }
 
 // New returns a Sampler whose draws are fixed by seed.
@@ -89,36 +90,40 @@ func (s *Sampler) Sample(logits []float32) int {
 	k := n
 	if (s.TopK > 0 && s.TopK < n) || (s.TopP > 0 && s.TopP < 1) {
 		// The candidates by probability, highest first (ties by id), as
-		// many as top-k and top-p keep: taken one at a time from a heap,
-		// not by sorting all of them (GPT-2's 50257 took ~10 ms to sort).
-		h := candHeap{p: p, idx: idx}
-		h.init()
+		// many as top-k and top-p keep: taken one at a time from a heap
+		// into idx, not by sorting all of them (GPT-2's 50257 took ~10 ms
+		// to sort).
+		if cap(s.cands) < n {
+			s.cands = make([]cand, n)
+		}
+		h := minheap.Heap[cand](s.cands[:n])
+		for i, v := range p {
+			h[i] = cand{v, i}
+		}
+		h.Init()
 		limit := n
 		if s.TopK > 0 && s.TopK < n {
 			limit = s.TopK
 		}
-		// idx[n-j-1] is the j-th best after j pops; collect them in order
-		// at the front afterwards.
 		taken := 0
-		var tot float64
+		take := func() { idx[taken] = h.Pop().id; taken++ }
+		tot := sum
 		if s.TopP > 0 && s.TopP < 1 && limit < n {
 			// top-p is relative to the top-k candidates' mass: take them
 			// all first.
+			tot = 0
 			for taken < limit {
-				tot += float64(p[h.pop()])
-				taken++
+				take()
+				tot += float64(p[idx[taken-1]])
 			}
-		} else {
-			tot = sum
 		}
 		if s.TopP > 0 && s.TopP < 1 {
 			var c float64
 			for j := 0; j < limit; j++ {
 				if j >= taken {
-					h.pop()
-					taken++
+					take()
 				}
-				c += float64(p[idx[n-1-j]]) / tot
+				c += float64(p[idx[j]]) / tot
 				if c >= s.TopP {
 					limit = j + 1
 					break
@@ -126,12 +131,9 @@ func (s *Sampler) Sample(logits []float32) int {
 			}
 		}
 		for taken < limit {
-			h.pop()
-			taken++
+			take()
 		}
 		k = limit
-		slices.Reverse(idx[n-taken:])
-		copy(idx, idx[n-taken:n-taken+k])
 		sum = 0
 		for _, i := range idx[:k] {
 			sum += float64(p[i])
@@ -147,50 +149,11 @@ func (s *Sampler) Sample(logits []float32) int {
 	return idx[k-1]
 }
 
-// candHeap is a binary max-heap of token ids in idx[:size] by probability
-// (ties: the smaller id first). pop moves the best to idx[size-1] and
-// shrinks the heap, so the ids popped so far lie at the end of idx, the
-// first popped last.
-type candHeap struct {
-	p    []float32
-	idx  []int
-	size int
+// cand is a candidate token for top-k/top-p: the likelier first, ties to
+// the smaller id.
+type cand struct {
+	p  float32
+	id int
 }
 
-// before reports whether candidate a ranks ahead of b.
-func (h *candHeap) before(a, b int) bool {
-	pa, pb := h.p[a], h.p[b]
-	return pa > pb || pa == pb && a < b
-}
-
-func (h *candHeap) init() {
-	h.size = len(h.idx)
-	for i := h.size/2 - 1; i >= 0; i-- {
-		h.down(i)
-	}
-}
-
-func (h *candHeap) pop() int {
-	h.size--
-	h.idx[0], h.idx[h.size] = h.idx[h.size], h.idx[0]
-	h.down(0)
-	return h.idx[h.size]
-}
-
-func (h *candHeap) down(i int) {
-	idx := h.idx
-	for {
-		c := 2*i + 1
-		if c >= h.size {
-			return
-		}
-		if r := c + 1; r < h.size && h.before(idx[r], idx[c]) {
-			c = r
-		}
-		if !h.before(idx[c], idx[i]) {
-			return
-		}
-		idx[i], idx[c] = idx[c], idx[i]
-		i = c
-	}
-}
+func (a cand) Before(b cand) bool { return a.p > b.p || a.p == b.p && a.id < b.id }

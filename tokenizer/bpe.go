@@ -6,6 +6,8 @@ import (
 	"strings"
 	"sync"
 	"unicode/utf8"
+
+	"github.com/golemml/golem/internal/minheap"
 )
 
 // EndOfText is GPT-2's special token separating documents.
@@ -290,13 +292,13 @@ func (b *BPE) mergeHeap(syms []int32) []int32 {
 		prev[i] = int32(i - 1)
 	}
 	next[n-1] = -1
-	h := make(minHeap[pairEntry], 0, n)
+	h := make(minheap.Heap[pairEntry], 0, n)
 	for i := 0; i+1 < n; i++ {
 		if v, ok := b.ranks[pairKey(syms[i], syms[i+1])]; ok {
 			h = append(h, pairEntry{rank: uint32(v >> 32), pos: int32(i), a: syms[i], b: syms[i+1]})
 		}
 	}
-	h.init()
+	h.Init()
 	var pending []pairEntry
 	consider := func(p int32) {
 		q := next[p]
@@ -311,7 +313,7 @@ func (b *BPE) mergeHeap(syms []int32) []int32 {
 		rank := h[0].rank
 		pending = pending[:0]
 		for len(h) > 0 && h[0].rank == rank {
-			e := h.pop()
+			e := h.Pop()
 			p := e.pos
 			if syms[p] != e.a {
 				continue // p was merged or consumed (consumed ones are -1)
@@ -333,7 +335,7 @@ func (b *BPE) mergeHeap(syms []int32) []int32 {
 			consider(p)
 		}
 		for _, e := range pending {
-			h.push(e)
+			h.Push(e)
 		}
 	}
 	out := syms[:0]
@@ -349,8 +351,8 @@ type pairEntry struct {
 	a, b int32
 }
 
-// before orders the merge heap: lowest rank first, then leftmost.
-func (e pairEntry) before(o pairEntry) bool {
+// Before orders the merge heap: lowest rank first, then leftmost.
+func (e pairEntry) Before(o pairEntry) bool {
 	if e.rank != o.rank {
 		return e.rank < o.rank
 	}

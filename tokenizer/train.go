@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+
+	"github.com/golemml/golem/internal/minheap"
 )
 
 // BPETrainer learns a byte-level BPE from text added piece by piece (for
@@ -68,9 +70,9 @@ type countEntry struct {
 	a, b  int32
 }
 
-// before orders the trainer's heap: highest count first, ties to the pair
+// Before orders the trainer's heap: highest count first, ties to the pair
 // with the smaller ids.
-func (e countEntry) before(o countEntry) bool {
+func (e countEntry) Before(o countEntry) bool {
 	if e.count != o.count {
 		return e.count > o.count
 	}
@@ -123,9 +125,9 @@ func (t *BPETrainer) Train(vocabSize int) (*BPE, error) {
 			where[pk] = append(where[pk], int32(wi))
 		}
 	}
-	h := make(minHeap[countEntry], 0, len(pairs))
+	h := make(minheap.Heap[countEntry], 0, len(pairs))
 	for pk, c := range pairs {
-		h.push(countEntry{c, int32(pk >> 32), int32(uint32(pk))})
+		h.Push(countEntry{c, int32(pk >> 32), int32(uint32(pk))})
 	}
 
 	var merges [][2]string
@@ -134,7 +136,7 @@ func (t *BPETrainer) Train(vocabSize int) (*BPE, error) {
 	stamp := int32(0)
 	delta := map[uint64]int64{}
 	for len(tokens) < vocabSize-1 && len(h) > 0 {
-		e := h.pop()
+		e := h.Pop()
 		pk := pairKey(e.a, e.b)
 		if pairs[pk] != e.count {
 			continue // stale: the count changed after this entry was pushed
@@ -207,7 +209,7 @@ func (t *BPETrainer) Train(vocabSize int) (*BPE, error) {
 				continue
 			}
 			pairs[k] = n
-			h.push(countEntry{n, int32(k >> 32), int32(uint32(k))})
+			h.Push(countEntry{n, int32(k >> 32), int32(uint32(k))})
 		}
 	}
 
