@@ -83,7 +83,7 @@ func SgemmPackedB(threads, m int, alpha float32, a []float32, lda int, p *Packed
 			}
 			i0, i1 := s0*mr, min(s1*mr, m)
 			if !parallel {
-				macroKernel(g, i0, i1, kb, jc, 0, nStrips, n, apack, bpack, alpha, bt, c, ldc)
+				macroKernel(g, i0, i1, kb, jc, 0, nStrips, n, apack, 0, 0, bpack, alpha, bt, c, ldc)
 				continue
 			}
 			packedParallel(threads, g, i0, i1, kb, jc, nStrips, n, apack, bpack, alpha, bt, c, ldc)
@@ -118,7 +118,7 @@ func packedParallel(threads int, g *gemmImpl, i0, i1, kb, jc, nStrips, n int, ap
 	chunk := max(1, nStrips/(2*threads))
 	nc := (nStrips + chunk - 1) / chunk
 	runChunks(min(threads, nc), nc, func(i int) {
-		macroKernel(g, i0, i1, kb, jc, i*chunk, min((i+1)*chunk, nStrips), n, apack, bpack, alpha, beta, c, ldc)
+		macroKernel(g, i0, i1, kb, jc, i*chunk, min((i+1)*chunk, nStrips), n, apack, 0, 0, bpack, alpha, beta, c, ldc)
 	})
 }
 
@@ -131,6 +131,6 @@ var directMaxRows = 64 // a variable so tests can take either path
 // packedDirect is SgemmPackedB on one thread with A read in place.
 func packedDirect(g *gemmImpl, m int, alpha float32, a []float32, lda int, p *PackedB, beta float32, c []float32, ldc int) {
 	p.panelLoop(beta, func(jc, nStrips, pc, kb int, bt float32, bpack []float32) {
-		macroDirect(g, a, lda, pc, 0, m, kb, jc, 0, nStrips, p.n, bpack, alpha, bt, c, ldc)
+		macroKernel(g, 0, m, kb, jc, 0, nStrips, p.n, a, lda, pc, bpack, alpha, bt, c, ldc)
 	})
 }

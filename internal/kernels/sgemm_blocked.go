@@ -172,7 +172,7 @@ func (j *gemmJob) packAStrips(dst []float32, lo, hi int) {
 func (j *gemmJob) rowBlock(lo, hi int) {
 	mr := j.g.mr
 	if !j.transA && j.g.direct != nil && directA {
-		macroDirect(j.g, j.a, j.lda, j.pc, lo*mr, min(hi*mr, j.m), j.kb, j.jc, 0, j.nStrips, j.n, j.bpack, j.alpha, j.beta, j.c, j.ldc)
+		macroKernel(j.g, lo*mr, min(hi*mr, j.m), j.kb, j.jc, 0, j.nStrips, j.n, j.a, j.lda, j.pc, j.bpack, j.alpha, j.beta, j.c, j.ldc)
 		return
 	}
 	buf := j.apack
@@ -182,7 +182,7 @@ func (j *gemmJob) rowBlock(lo, hi int) {
 		buf = *pooled
 	}
 	j.packAStrips(buf, lo, hi)
-	macroKernel(j.g, lo*mr, min(hi*mr, j.m), j.kb, j.jc, 0, j.nStrips, j.n, buf, j.bpack, j.alpha, j.beta, j.c, j.ldc)
+	macroKernel(j.g, lo*mr, min(hi*mr, j.m), j.kb, j.jc, 0, j.nStrips, j.n, buf, 0, 0, j.bpack, j.alpha, j.beta, j.c, j.ldc)
 	if pooled != nil {
 		putBuf(&blockPool, pooled)
 	}
@@ -190,7 +190,7 @@ func (j *gemmJob) rowBlock(lo, hi int) {
 
 // colStrips multiplies all of A (packed in j.apack) by B strips [lo,hi).
 func (j *gemmJob) colStrips(lo, hi int) {
-	macroKernel(j.g, 0, j.m, j.kb, j.jc, lo, hi, j.n, j.apack, j.bpack, j.alpha, j.beta, j.c, j.ldc)
+	macroKernel(j.g, 0, j.m, j.kb, j.jc, lo, hi, j.n, j.apack, 0, 0, j.bpack, j.alpha, j.beta, j.c, j.ldc)
 }
 
 func sgemmWith(g *gemmImpl, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
@@ -271,34 +271,49 @@ func sgemmParallel(j0 *gemmJob, k int, beta float32, mStrips int) {
 	}
 }
 
-// macroKernel runs the micro-kernel over rows [i0,i1) of C (packed in
-// apack from strip 0) and B strips [s0,s1) of the panel starting at column
-// jc. Edge tiles go through a scratch tile.
-func macroKernel(g *gemmImpl, i0, i1, kb, jc, s0, s1, n int, apack, bpack []float32, alpha, beta float32, c []float32, ldc int) {
+// macroKernel runs the micro-kernels over rows [i0,i1) of C and B strips
+// [s0,s1) of the panel starting at column jc. A is packed in a from strip
+// 0 when lda is 0; with lda > 0 it is read in place by the direct kernels,
+// its rows lda apart, from column pc. Tiles that overhang C's last columns
+// go through a scratch tile.
+func macroKernel(g *gemmImpl, i0, i1, kb, jc, s0, s1, n int, a []float32, lda, pc int, bpack []float32, alpha, beta float32, c []float32, ldc int) {
 	mr, nr := g.mr, g.nr
-	var tmp *[]float32 // scratch tile for edges, taken when first needed
+	var tmp *[]float32 // the scratch tile, taken when first needed
 	for s := s0; s < s1; s++ {
 		j := jc + s*nr
 		nw := min(nr, n-j)
 		bs := bpack[s*kb*nr : (s+1)*kb*nr]
 		for i := i0; i < i1; i += mr {
 			mh := min(mr, i1-i)
-			as := apack[(i-i0)*kb : (i-i0+mr)*kb]
-			if nw == nr {
-				if mh == mr {
-					g.kern(kb, as, bs, c[i*ldc+j:], ldc, alpha, beta)
+			ci := c[i*ldc+j:]
+			if lda > 0 {
+				ai := a[i*lda+pc:]
+				if nw == nr {
+					g.direct[mh](kb, ai, lda, bs, ci, ldc, alpha, beta)
 					continue
 				}
-				if g.edge != nil && g.edge[mh] != nil {
-					g.edge[mh](kb, as, bs, c[i*ldc+j:], ldc, alpha, beta)
-					continue
+				if tmp == nil {
+					tmp = getBuf(&blockPool, mr*nr)
 				}
+				g.direct[mh](kb, ai, lda, bs, *tmp, nr, alpha, 0)
+			} else {
+				as := a[(i-i0)*kb : (i-i0+mr)*kb]
+				if nw == nr {
+					if mh == mr {
+						g.kern(kb, as, bs, ci, ldc, alpha, beta)
+						continue
+					}
+					if g.edge != nil && g.edge[mh] != nil {
+						g.edge[mh](kb, as, bs, ci, ldc, alpha, beta)
+						continue
+					}
+				}
+				if tmp == nil {
+					tmp = getBuf(&blockPool, mr*nr)
+				}
+				g.kern(kb, as, bs, *tmp, nr, alpha, 0)
 			}
-			if tmp == nil {
-				tmp = getBuf(&blockPool, mr*nr)
-			}
-			g.kern(kb, as, bs, *tmp, nr, alpha, 0)
-			addTile(c[i*ldc+j:], ldc, *tmp, nr, mh, nw, beta)
+			addTile(ci, ldc, *tmp, nr, mh, nw, beta)
 		}
 	}
 	if tmp != nil {
@@ -309,35 +324,6 @@ func macroKernel(g *gemmImpl, i0, i1, kb, jc, s0, s1, n int, apack, bpack []floa
 // directA makes Sgemm read a non-transposed A in place with the direct
 // kernels instead of packing it (a variable so tests take both paths).
 var directA = true
-
-// macroDirect is macroKernel with A read in place: rows [i0,i1) of A
-// (row stride lda) from column pc, kb deep, times B strips [s0,s1) of the
-// panel at column jc, into C.
-func macroDirect(g *gemmImpl, a []float32, lda, pc, i0, i1, kb, jc, s0, s1, n int, bpack []float32, alpha, beta float32, c []float32, ldc int) {
-	mr, nr := g.mr, g.nr
-	var tmp *[]float32 // scratch tile for the last, narrow strip of C
-	for s := s0; s < s1; s++ {
-		j := jc + s*nr
-		nw := min(nr, n-j)
-		bs := bpack[s*kb*nr : (s+1)*kb*nr]
-		for i := i0; i < i1; i += mr {
-			mh := min(mr, i1-i)
-			ai := a[i*lda+pc:]
-			if nw == nr {
-				g.direct[mh](kb, ai, lda, bs, c[i*ldc+j:], ldc, alpha, beta)
-				continue
-			}
-			if tmp == nil {
-				tmp = getBuf(&blockPool, mr*nr)
-			}
-			g.direct[mh](kb, ai, lda, bs, *tmp, nr, alpha, 0)
-			addTile(c[i*ldc+j:], ldc, *tmp, nr, mh, nw, beta)
-		}
-	}
-	if tmp != nil {
-		putBuf(&blockPool, tmp)
-	}
-}
 
 // addTile sets the h×w corner of C (row stride ldc) to tile + beta·C, the
 // tile's rows nr apart: the edge of C that a full-size micro-kernel tile
