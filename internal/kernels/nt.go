@@ -26,14 +26,3 @@ func MatMulNT(m, n, k int, a []float32, lda int, w []float32, ldw int, c []float
 		}
 	}
 }
-
-// checkStrided panics unless a slice of length l holds rows×cols with row
-// stride ld.
-func checkStrided(op, name string, l, rows, cols, ld int) {
-	if ld < cols {
-		panic(fmt.Sprintf("kernels.%s: %s: row stride %d < row length %d", op, name, ld, cols))
-	}
-	if need := (rows-1)*ld + cols; l < need {
-		panic(fmt.Sprintf("kernels.%s: %s has %d elements, need %d (%d rows of %d, stride %d)", op, name, l, need, rows, cols, ld))
-	}
-}

@@ -9,7 +9,7 @@ import "fmt"
 
 // DotRows sets s[j] = x·y[j·ld : j·ld+len(x)] for every j < len(s).
 func DotRows(s, x, y []float32, ld int) {
-	checkRows("DotRows", len(s), len(x), len(y), ld)
+	checkStrided("DotRows", "y", len(y), len(s), len(x), ld)
 	if len(s) == 0 || len(x) == 0 {
 		clear(s)
 		return
@@ -20,22 +20,24 @@ func DotRows(s, x, y []float32, ld int) {
 // AxpyRows adds Σⱼ a[j]·x[j·ld : j·ld+len(y)] to y, over every j < len(a),
 // in order of j.
 func AxpyRows(y, a, x []float32, ld int) {
-	checkRows("AxpyRows", len(a), len(y), len(x), ld)
+	checkStrided("AxpyRows", "x", len(x), len(a), len(y), ld)
 	if len(a) == 0 || len(y) == 0 {
 		return
 	}
 	axpyRows(y, a, x, ld)
 }
 
-func checkRows(op string, rows, n, lm, ld int) {
-	if rows == 0 || n == 0 {
+// checkStrided panics unless a slice of length l (the operand name of op)
+// holds rows×cols with row stride ld. Nothing is needed of an empty matrix.
+func checkStrided(op, name string, l, rows, cols, ld int) {
+	if rows == 0 || cols == 0 {
 		return
 	}
-	if ld < n {
-		panic(fmt.Sprintf("kernels.%s: ld %d < row length %d", op, ld, n))
+	if ld < cols {
+		panic(fmt.Sprintf("kernels.%s: %s: row stride %d < row length %d", op, name, ld, cols))
 	}
-	if need := (rows-1)*ld + n; lm < need {
-		panic(fmt.Sprintf("kernels.%s: matrix has %d elements, need %d (%d rows of %d, ld %d)", op, lm, need, rows, n, ld))
+	if need := (rows-1)*ld + cols; l < need {
+		panic(fmt.Sprintf("kernels.%s: %s has %d elements, need %d (%d rows of %d, stride %d)", op, name, l, need, rows, cols, ld))
 	}
 }
 
