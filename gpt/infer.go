@@ -377,7 +377,8 @@ func (j *matvecJob) run(_, lo, hi int) {
 
 // stepAttention: for each sequence i and head, the new queries in qkv
 // (rows rows[i]..rows[i+1]-1) attend to the cache's keys and values at
-// layer l, causally; out is (N,C). Parallel over (sequence, head).
+// layer l, causally; out is (N,C). Parallel over (sequence, head); a
+// chunk holding every head of a decoded query attends them together.
 func stepAttention(wk *work, out, qkv []float32, caches []*Cache, tokens [][]int, rows []int, l, C, NH int) {
 	S := len(caches)
 	maxK := 0
@@ -387,6 +388,10 @@ func stepAttention(wk *work, out, qkv []float32, caches []*Cache, tokens [][]int
 	nt := wk.chunks(S * NH)
 	sz := attnBlock * maxK
 	wk.sa = stepAttnJob{out: out, qkv: qkv, caches: caches, rows: rows, l: l, C: C, NH: NH, sz: sz, s: wk.scratch(&wk.attnS, nt*sz)}
+	if wk.serial { // one chunk: every decoded query takes all its heads at once
+		wk.sa.run(0, 0, S*NH)
+		return
+	}
 	wk.parallel(S*NH, &wk.sa)
 }
 
@@ -408,6 +413,12 @@ func (j *stepAttnJob) run(c, lo, hi int) {
 		q := j.qkv[r0*3*C+h*hs:]
 		k, v := cache.k[j.l][h*hs:], cache.v[j.l][h*hs:]
 		o := j.out[r0*C+h*hs:]
+		if nq == 1 && h == 0 && sh+j.NH <= hi && j.NH*(cache.n+2) <= len(S) {
+			// every head of this sequence's query, each cache row read once
+			attendOneHeads(o[:C], q[:C], k, v, C, cache.n+1, hs, S)
+			sh += j.NH - 1
+			continue
+		}
 		if nq == 1 {
 			attendOne(o[:hs], q[:hs], k, v, C, cache.n+1, hs, S)
 			continue
@@ -433,6 +444,31 @@ func attendOne(out, q, k, v []float32, ld, nk, hs int, s []float32) {
 	clear(out)
 	kernels.AxpyRows(out, s, v, ld)
 	kernels.Scale(1/sum, out)
+}
+
+// attendOneHeads is attendOne for every head of one query at once: q and
+// out hold the heads side by side (len(q)/hs of them), as each row of k
+// and v does, so each row is read once, in order, for all heads instead of
+// once per head. s is scratch of at least nh·(nk+1).
+func attendOneHeads(out, q, k, v []float32, ld, nk, hs int, s []float32) {
+	nh := len(q) / hs
+	scale := float32(1 / math.Sqrt(float64(hs)))
+	sums := s[nh*nk : nh*nk+nh]
+	kernels.DotRowsHeads(s, nk, q, hs, k, ld, nk)
+	for h := range nh {
+		sh := s[h*nk : (h+1)*nk]
+		m := kernels.Max(sh)
+		for i, x := range sh {
+			sh[i] = (x - m) * scale
+		}
+		kernels.Exp(sh, sh)
+		sums[h] = kernels.Sum(sh)
+	}
+	clear(out)
+	kernels.AxpyRowsHeads(out, hs, s, nk, v, ld, nk)
+	for h := range nh {
+		kernels.Scale(1/sums[h], out[h*hs:(h+1)*hs])
+	}
 }
 
 // Generate continues prompt with up to maxNew tokens drawn by s (greedy

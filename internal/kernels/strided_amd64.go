@@ -18,6 +18,12 @@ func dotRowsAVX512(s, x, y *float32, ld, rows, n int)
 //go:noescape
 func axpyRowsAVX512(y, a, x *float32, ld, rows, n int)
 
+//go:noescape
+func dotRowsHeadsAVX512(s *float32, sld int, x, y *float32, ld, rows, nh, hs int)
+
+//go:noescape
+func axpyRowsHeadsAVX512(y *float32, hs int, a *float32, ald int, x *float32, ld, rows, nh int)
+
 // useAVX512Rows selects the AVX-512 strided kernels (a variable so tests
 // can run the AVX2 ones too).
 var useAVX512Rows = hasAVX512
@@ -44,4 +50,20 @@ func axpyRows(y, a, x []float32, ld int) {
 		return
 	}
 	axpyRowsGo(y, a, x, ld)
+}
+
+func dotRowsHeads(s []float32, sld int, x []float32, hs int, y []float32, ld, rows int) {
+	if useAVX512Rows && hs%16 == 0 {
+		dotRowsHeadsAVX512(&s[0], sld, &x[0], &y[0], ld, rows, len(x)/hs, hs)
+		return
+	}
+	dotRowsHeadsGo(s, sld, x, hs, y, ld, rows)
+}
+
+func axpyRowsHeads(y []float32, hs int, a []float32, ald int, x []float32, ld, rows int) {
+	if useAVX512Rows && hs%16 == 0 {
+		axpyRowsHeadsAVX512(&y[0], hs, &a[0], ald, &x[0], ld, rows, len(y)/hs)
+		return
+	}
+	axpyRowsHeadsGo(y, hs, a, ald, x, ld, rows)
 }

@@ -13,4 +13,5 @@ func TestStridedRowsAVX2(t *testing.T) {
 	useAVX512Rows = false
 	defer func() { useAVX512Rows = true }()
 	TestStridedRows(t)
+	TestStridedRowsHeads(t)
 }
