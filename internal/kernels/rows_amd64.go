@@ -4,9 +4,10 @@ package kernels
 
 import "math"
 
-// Row kernels in rows_amd64.s (AVX2+FMA). Pointers are to the first
-// element; the Go wrappers below check lengths and fall back to the
-// pure-Go versions without AVX2 or for empty rows.
+// Row kernels in rows_amd64.s (AVX2+FMA; GELU and its gradient also in
+// AVX-512). Pointers are to the first element; the Go wrappers below check
+// lengths and fall back to the pure-Go versions without AVX2 or for empty
+// rows.
 
 //go:noescape
 func dotAVX2(x, y *float32, n int) float32
@@ -37,6 +38,12 @@ func tanhAVX2(dst, src *float32, n int)
 
 //go:noescape
 func geluAVX2(dst, src *float32, n int)
+
+//go:noescape
+func geluAVX512(dst, src *float32, n int)
+
+//go:noescape
+func geluBackwardAVX512(dx, dout, x *float32, n int)
 
 //go:noescape
 func geluBackwardAVX2(dx, dout, x *float32, n int)
@@ -141,6 +148,10 @@ func tanh(dst, src []float32) {
 }
 
 func gelu(dst, src []float32) {
+	if useAVX512Rows && len(src) > 0 {
+		geluAVX512(&dst[0], &src[0], len(src))
+		return
+	}
 	if useAVX2Rows && len(src) > 0 {
 		geluAVX2(&dst[0], &src[0], len(src))
 		return
@@ -149,6 +160,10 @@ func gelu(dst, src []float32) {
 }
 
 func geluBackward(dx, dout, x []float32) {
+	if useAVX512Rows && len(x) > 0 {
+		geluBackwardAVX512(&dx[0], &dout[0], &x[0], len(x))
+		return
+	}
 	if useAVX2Rows && len(x) > 0 {
 		geluBackwardAVX2(&dx[0], &dout[0], &x[0], len(x))
 		return

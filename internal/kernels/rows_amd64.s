@@ -4,7 +4,9 @@
 
 // Row kernels in AVX2+FMA (8 floats per ymm). Each loops over whole
 // vectors and finishes the last n%8 elements with masked loads and stores
-// (VMASKMOVPS), so no kernel reads or writes past its slices.
+// (VMASKMOVPS), so no kernel reads or writes past its slices. The AVX-512
+// GELU kernels at the end do the same on 16 floats per zmm, with opmask
+// tails.
 
 #define CONST8(name, bits) \
 	DATA name<>+0(SB)/4, $bits; \
@@ -837,4 +839,167 @@ scalar:
 	JMP scalar
 done:
 	MOVL AX, ret+24(FP)
+	RET
+
+// EXP512 is EXPPS on 16 lanes, with its constants in Z19-Z31 (see
+// geluAVX512): it sets T = exp(X); clobbers N, R and K2.
+#define EXP512(X, N, R, T) \
+	VMINPS Z19, X, N; \
+	VMAXPS Z20, N, N; \
+	VMULPS Z21, N, R; \
+	VRNDSCALEPS $0, R, R; \
+	VFNMADD231PS Z22, R, N; \
+	VFNMADD231PS Z23, R, N; \
+	VMOVAPS Z24, T; \
+	VFMADD213PS Z25, N, T; \
+	VFMADD213PS Z26, N, T; \
+	VFMADD213PS Z27, N, T; \
+	VFMADD213PS Z28, N, T; \
+	VFMADD213PS Z29, N, T; \
+	VFMADD213PS Z30, N, T; \
+	VFMADD213PS Z30, N, T; \
+	VCVTPS2DQ R, R; \
+	VPSRAD $1, R, N; \
+	VPSUBD N, R, R; \
+	VPADDD Z31, N, N; \
+	VPSLLD $23, N, N; \
+	VPADDD Z31, R, R; \
+	VPSLLD $23, R, R; \
+	VMULPS N, T, T; \
+	VMULPS R, T, T; \
+	VCMPPS $3, X, X, K2; \
+	VMOVAPS X, K2, T
+
+// GELU512 sets X = gelu(X) = X/(1+exp(-2u)) on 16 lanes; clobbers Z1-Z7
+// and K2.
+#define GELU512(X) \
+	VMULPS X, X, Z1; \
+	VMOVAPS Z16, Z2; \
+	VFMADD213PS Z17, Z1, Z2; \
+	VMULPS X, Z2, Z2; \
+	VMULPS Z18, Z2, Z3; \
+	EXP512(Z3, Z5, Z6, Z7); \
+	VADDPS Z30, Z7, Z7; \
+	VDIVPS Z7, X, X
+
+// func geluAVX512(dst, src *float32, n int)
+// geluAVX2 on 16 lanes, the constants held in registers; the last n%16
+// elements with masked loads and stores.
+TEXT ·geluAVX512(SB), NOSPLIT, $0-24
+	MOVQ dst+0(FP), DI
+	MOVQ src+8(FP), SI
+	MOVQ n+16(FP), CX
+	VBROADCASTSS geluCK<>(SB), Z16
+	VBROADCASTSS geluC<>(SB), Z17
+	VBROADCASTSS negTwo<>(SB), Z18
+	VBROADCASTSS expHi<>(SB), Z19
+	VBROADCASTSS expLo<>(SB), Z20
+	VBROADCASTSS log2e<>(SB), Z21
+	VBROADCASTSS ln2hi<>(SB), Z22
+	VBROADCASTSS ln2lo<>(SB), Z23
+	VBROADCASTSS expP0<>(SB), Z24
+	VBROADCASTSS expP1<>(SB), Z25
+	VBROADCASTSS expP2<>(SB), Z26
+	VBROADCASTSS expP3<>(SB), Z27
+	VBROADCASTSS expP4<>(SB), Z28
+	VBROADCASTSS expP5<>(SB), Z29
+	VBROADCASTSS one<>(SB), Z30
+	VPBROADCASTD bias127<>(SB), Z31
+loop16:
+	CMPQ CX, $16
+	JL tail
+	VMOVUPS (SI), Z0
+	GELU512(Z0)
+	VMOVUPS Z0, (DI)
+	ADDQ $64, SI
+	ADDQ $64, DI
+	SUBQ $16, CX
+	JMP loop16
+tail:
+	TESTQ CX, CX
+	JZ done
+	MOVQ $1, AX
+	SHLQ CX, AX
+	DECQ AX
+	KMOVW AX, K1
+	VMOVUPS.Z (SI), K1, Z0
+	GELU512(Z0)
+	VMOVUPS Z0, K1, (DI)
+done:
+	VZEROUPPER
+	RET
+
+// GELUGRAD512 sets Z6 = gelu'(X) = s + 2x·s(1-s)·u' on 16 lanes, with
+// s = 1/(1+exp(-2u)) and u' = c + 3·c·0.044715·x² (3·c·0.044715 in Z15);
+// clobbers Z1-Z7 and K2.
+#define GELUGRAD512(X) \
+	VMULPS X, X, Z1; \
+	VMOVAPS Z16, Z2; \
+	VFMADD213PS Z17, Z1, Z2; \
+	VMULPS X, Z2, Z2; \
+	VMULPS Z18, Z2, Z3; \
+	EXP512(Z3, Z5, Z6, Z7); \
+	VADDPS Z30, Z7, Z7; \
+	VDIVPS Z7, Z30, Z4; \
+	VMOVAPS Z15, Z5; \
+	VFMADD213PS Z17, Z1, Z5; \
+	VSUBPS Z4, Z30, Z6; \
+	VMULPS Z4, Z6, Z6; \
+	VMULPS Z5, Z6, Z6; \
+	VMULPS X, Z6, Z6; \
+	VADDPS Z6, Z6, Z6; \
+	VADDPS Z4, Z6, Z6
+
+// func geluBackwardAVX512(dx, dout, x *float32, n int)
+// dx += dout·gelu'(x), as geluBackwardAVX2, on 16 lanes.
+TEXT ·geluBackwardAVX512(SB), NOSPLIT, $0-32
+	MOVQ dx+0(FP), DI
+	MOVQ dout+8(FP), DX
+	MOVQ x+16(FP), SI
+	MOVQ n+24(FP), CX
+	VBROADCASTSS geluCK3<>(SB), Z15
+	VBROADCASTSS geluCK<>(SB), Z16
+	VBROADCASTSS geluC<>(SB), Z17
+	VBROADCASTSS negTwo<>(SB), Z18
+	VBROADCASTSS expHi<>(SB), Z19
+	VBROADCASTSS expLo<>(SB), Z20
+	VBROADCASTSS log2e<>(SB), Z21
+	VBROADCASTSS ln2hi<>(SB), Z22
+	VBROADCASTSS ln2lo<>(SB), Z23
+	VBROADCASTSS expP0<>(SB), Z24
+	VBROADCASTSS expP1<>(SB), Z25
+	VBROADCASTSS expP2<>(SB), Z26
+	VBROADCASTSS expP3<>(SB), Z27
+	VBROADCASTSS expP4<>(SB), Z28
+	VBROADCASTSS expP5<>(SB), Z29
+	VBROADCASTSS one<>(SB), Z30
+	VPBROADCASTD bias127<>(SB), Z31
+gloop16:
+	CMPQ CX, $16
+	JL gtail
+	VMOVUPS (SI), Z0
+	GELUGRAD512(Z0)
+	VMOVUPS (DI), Z9
+	VFMADD231PS (DX), Z6, Z9
+	VMOVUPS Z9, (DI)
+	ADDQ $64, SI
+	ADDQ $64, DI
+	ADDQ $64, DX
+	SUBQ $16, CX
+	JMP gloop16
+gtail:
+	TESTQ CX, CX
+	JZ gdone
+	MOVQ $1, AX
+	SHLQ CX, AX
+	DECQ AX
+	KMOVW AX, K1
+	VMOVUPS.Z (SI), K1, Z0
+	GELUGRAD512(Z0)
+	VMOVUPS.Z (DI), K1, Z9
+	VMOVUPS.Z (DX), K1, Z10
+	VFMADD231PS Z10, Z6, Z9
+	VMOVUPS Z9, K1, (DI)
+gdone:
+	VZEROUPPER
 	RET

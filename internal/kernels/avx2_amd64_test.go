@@ -15,3 +15,15 @@ func TestStridedRowsAVX2(t *testing.T) {
 	TestStridedRows(t)
 	TestStridedRowsHeads(t)
 }
+
+// TestGELUAVX2 runs the GELU tests on the AVX2 kernels where the AVX-512
+// ones took their place.
+func TestGELUAVX2(t *testing.T) {
+	if !useAVX512Rows {
+		t.Skip("the AVX2 kernel already ran in TestGELU: no AVX-512 here")
+	}
+	useAVX512Rows = false
+	defer func() { useAVX512Rows = true }()
+	TestGELU(t)
+	TestGELUBackward(t)
+}
