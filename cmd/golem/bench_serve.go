@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"slices"
@@ -321,5 +322,9 @@ func streamOnce(client *http.Client, url string, body []byte) (int, time.Duratio
 	if !done || tokens < 0 {
 		return 0, 0, fmt.Errorf("bench serve: stream ended without usage and [DONE]")
 	}
+	// Read on to the end of the body (the chunked encoding's last chunk
+	// follows [DONE]), as a client that reads the whole stream does, so
+	// that the connection goes back to the pool instead of being closed.
+	io.Copy(io.Discard, resp.Body)
 	return tokens, ttft, nil
 }

@@ -9,11 +9,13 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/golemml/golem/gpt"
+	"github.com/golemml/golem/serve"
 	"github.com/golemml/golem/tokenizer"
 )
 
@@ -177,5 +179,41 @@ func TestServeLoadingHandler(t *testing.T) {
 	var v struct{ Error struct{ Code, Type string } }
 	if err := json.Unmarshal(rec.Body.Bytes(), &v); err != nil || rec.Code != 503 || v.Error.Code != "model_loading" || rec.Header().Get("Retry-After") == "" {
 		t.Errorf("loading: %d %s", rec.Code, rec.Body)
+	}
+}
+
+// TestStreamOnceKeepsConnection checks that bench serve's client reads each
+// stream to its end, so that one connection serves request after request
+// (a client that stops at [DONE] gets its connection closed, and the bench
+// would time a TCP handshake into many requests).
+func TestStreamOnceKeepsConnection(t *testing.T) {
+	cfg, err := babyServeConfig()
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := serve.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	var conns atomic.Int32
+	hs := httptest.NewUnstartedServer(srv)
+	hs.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+		if s == http.StateNew {
+			conns.Add(1)
+		}
+	}
+	hs.Start()
+	defer hs.Close()
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 4}}
+	body := []byte(`{"model":"baby","prompt":"To be","max_tokens":3,"stream":true,"stream_options":{"include_usage":true}}`)
+	for i := range 5 {
+		n, _, err := streamOnce(client, hs.URL+"/v1/completions", body)
+		if err != nil || n != 3 {
+			t.Fatalf("request %d: %d tokens, %v", i, n, err)
+		}
+	}
+	if c := conns.Load(); c != 1 {
+		t.Errorf("5 requests in turn opened %d connections, want 1", c)
 	}
 }
