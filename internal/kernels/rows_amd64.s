@@ -861,8 +861,8 @@ done:
 	VBROADCASTSS one<>(SB), Z30; \
 	VPBROADCASTD bias127<>(SB), Z31
 
-// EXP512 is EXPPS on 16 lanes, with its constants in Z19-Z31 (see
-// geluAVX512): it sets T = exp(X); clobbers N, R and K2.
+// EXP512 is EXPPS on 16 lanes, with its constants in Z19-Z31 (GELUCONSTS512):
+// it sets T = exp(X); clobbers N, R and K2.
 #define EXP512(X, N, R, T) \
 	VMINPS Z19, X, N; \
 	VMAXPS Z20, N, N; \
