@@ -378,7 +378,7 @@ func (j *matvecJob) run(_, lo, hi int) {
 // stepAttention: for each sequence i and head, the new queries in qkv
 // (rows rows[i]..rows[i+1]-1) attend to the cache's keys and values at
 // layer l, causally; out is (N,C). Parallel over (sequence, head); a
-// chunk holding every head of a decoded query attends them together.
+// chunk attends the heads it holds of a decoded query together.
 func stepAttention(wk *work, out, qkv []float32, caches []*Cache, tokens [][]int, rows []int, l, C, NH int) {
 	S := len(caches)
 	maxK := 0
@@ -386,7 +386,7 @@ func stepAttention(wk *work, out, qkv []float32, caches []*Cache, tokens [][]int
 		maxK = max(maxK, c.n+len(tokens[i]))
 	}
 	nt := wk.chunks(S * NH)
-	sz := attnBlock * maxK
+	sz := max(attnBlock*maxK, NH*(maxK+1)) // attendHead's or attendOne's
 	wk.sa = stepAttnJob{out: out, qkv: qkv, caches: caches, rows: rows, l: l, C: C, NH: NH, sz: sz, s: wk.scratch(&wk.attnS, nt*sz)}
 	if wk.serial { // one chunk: every decoded query takes all its heads at once
 		wk.sa.run(0, 0, S*NH)
@@ -406,55 +406,36 @@ type stepAttnJob struct {
 func (j *stepAttnJob) run(c, lo, hi int) {
 	C, hs := j.C, j.C/j.NH
 	S := j.s[c*j.sz : (c+1)*j.sz]
-	for sh := lo; sh < hi; sh++ {
+	for sh := lo; sh < hi; {
 		i, h := sh/j.NH, sh%j.NH
 		cache := j.caches[i]
 		r0, nq := j.rows[i], j.rows[i+1]-j.rows[i]
 		q := j.qkv[r0*3*C+h*hs:]
 		k, v := cache.k[j.l][h*hs:], cache.v[j.l][h*hs:]
 		o := j.out[r0*C+h*hs:]
-		if nq == 1 && h == 0 && sh+j.NH <= hi && j.NH*(cache.n+2) <= len(S) {
-			// every head of this sequence's query, each cache row read once
-			attendOneHeads(o[:C], q[:C], k, v, C, cache.n+1, hs, S)
-			sh += j.NH - 1
-			continue
-		}
-		if nq == 1 {
-			attendOne(o[:hs], q[:hs], k, v, C, cache.n+1, hs, S)
+		if nq == 1 { // this sequence's heads in the chunk, together
+			nh := min(j.NH-h, hi-sh)
+			attendOne(o[:nh*hs], q[:nh*hs], k, v, C, cache.n+1, hs, S)
+			sh += nh
 			continue
 		}
 		attendHead(o, C, nil, q, 3*C, k, v, C, nq, cache.n, hs, S, dropout{}, 0)
+		sh++
 	}
 }
 
-// attendOne is attention for a single query q (hs) over nk keys and values
-// (rows of stride ld); out is (hs). s is scratch of at least nk.
+// attendOne is attention for a single query over nk keys and values, for
+// one or more heads of hs: q and out hold the heads side by side
+// (len(q)/hs of them), as each row of k and v (stride ld) does, so that
+// each row is read once, in order, for all of them. s is scratch of at
+// least nh·(nk+1).
 func attendOne(out, q, k, v []float32, ld, nk, hs int, s []float32) {
-	scale := float32(1 / math.Sqrt(float64(hs)))
-	s = s[:nk]
-	kernels.DotRows(s, q, k, ld)
-	// softmax(scale·s), normalized at the end: on the hs outputs rather
-	// than the nk weights
-	m := kernels.Max(s)
-	for i, x := range s {
-		s[i] = (x - m) * scale
-	}
-	kernels.Exp(s, s)
-	sum := kernels.Sum(s)
-	clear(out)
-	kernels.AxpyRows(out, s, v, ld)
-	kernels.Scale(1/sum, out)
-}
-
-// attendOneHeads is attendOne for every head of one query at once: q and
-// out hold the heads side by side (len(q)/hs of them), as each row of k
-// and v does, so each row is read once, in order, for all heads instead of
-// once per head. s is scratch of at least nh·(nk+1).
-func attendOneHeads(out, q, k, v []float32, ld, nk, hs int, s []float32) {
 	nh := len(q) / hs
 	scale := float32(1 / math.Sqrt(float64(hs)))
 	sums := s[nh*nk : nh*nk+nh]
 	kernels.DotRowsHeads(s, nk, q, hs, k, ld, nk)
+	// softmax(scale·s) per head, normalized at the end: on the hs outputs
+	// rather than the nk weights
 	for h := range nh {
 		sh := s[h*nk : (h+1)*nk]
 		m := kernels.Max(sh)

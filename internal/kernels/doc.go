@@ -42,12 +42,14 @@
 //
 // Dot, Axpy, Scale, Sum, Max, Exp, Softmax, LogSoftmax, Tanh, GELU,
 // GELUBackward, LayerNorm and LayerNormBackward work on one row (a slice).
-// On amd64 with AVX2+FMA they run in assembly; exp uses a Cephes-style
+// On amd64 with AVX2+FMA they run in assembly (GELU and GELUBackward in
+// AVX-512 where the CPU has it); exp uses a Cephes-style
 // polynomial (within 1-2 ulp of the correctly rounded result, 0 for large
 // negatives, +Inf on overflow, NaN for NaN), tanh and GELU are built on
 // it. The pure-Go versions (rows.go) are the fallback and the reference the
-// assembly is tested against. DotRows and AxpyRows apply one vector to
-// many strided rows in a call (single-query attention over a KV cache).
+// assembly is tested against. DotRowsHeads and AxpyRowsHeads apply the
+// heads of one vector to many strided rows in a call (single-query
+// multi-head attention over a KV cache), reading each row once.
 //
 // # Low precision
 //

@@ -890,16 +890,21 @@ done:
 	VCMPPS $3, X, X, K2; \
 	VMOVAPS X, K2, T
 
-// GELU512 sets X = gelu(X) = X/(1+exp(-2u)) on 16 lanes; clobbers Z1-Z7
+// GELUDEN512 sets Z7 = 1+exp(-2u), u = c·x + c·0.044715·x³ of X (the
+// denominator of gelu(x) = x/(1+exp(-2u))), and Z1 = x²; clobbers Z2-Z6
 // and K2.
-#define GELU512(X) \
+#define GELUDEN512(X) \
 	VMULPS X, X, Z1; \
 	VMOVAPS Z16, Z2; \
 	VFMADD213PS Z17, Z1, Z2; \
 	VMULPS X, Z2, Z2; \
 	VMULPS Z18, Z2, Z3; \
 	EXP512(Z3, Z5, Z6, Z7); \
-	VADDPS Z30, Z7, Z7; \
+	VADDPS Z30, Z7, Z7
+
+// GELU512 sets X = gelu(X) on 16 lanes; clobbers Z1-Z7 and K2.
+#define GELU512(X) \
+	GELUDEN512(X); \
 	VDIVPS Z7, X, X
 
 // func geluAVX512(dst, src *float32, n int)
@@ -938,13 +943,7 @@ done:
 // s = 1/(1+exp(-2u)) and u' = c + 3·c·0.044715·x² (3·c·0.044715 in Z15);
 // clobbers Z1-Z7 and K2.
 #define GELUGRAD512(X) \
-	VMULPS X, X, Z1; \
-	VMOVAPS Z16, Z2; \
-	VFMADD213PS Z17, Z1, Z2; \
-	VMULPS X, Z2, Z2; \
-	VMULPS Z18, Z2, Z3; \
-	EXP512(Z3, Z5, Z6, Z7); \
-	VADDPS Z30, Z7, Z7; \
+	GELUDEN512(X); \
 	VDIVPS Z7, Z30, Z4; \
 	VMOVAPS Z15, Z5; \
 	VFMADD213PS Z17, Z1, Z5; \

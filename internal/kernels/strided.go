@@ -5,37 +5,18 @@ import "fmt"
 // Strided row kernels: one vector against many rows of a matrix with row
 // stride ld, as in attention for one query (its scores against the keys,
 // then the weighted sum of the values), in one call instead of a call per
-// row.
+// row, for all the query's heads at once.
 
-// DotRows sets s[j] = x·y[j·ld : j·ld+len(x)] for every j < len(s).
-func DotRows(s, x, y []float32, ld int) {
-	checkStrided("DotRows", "y", len(y), len(s), len(x), ld)
-	if len(s) == 0 || len(x) == 0 {
-		clear(s)
-		return
-	}
-	dotRows(s, x, y, ld)
-}
-
-// AxpyRows adds Σⱼ a[j]·x[j·ld : j·ld+len(y)] to y, over every j < len(a),
-// in order of j.
-func AxpyRows(y, a, x []float32, ld int) {
-	checkStrided("AxpyRows", "x", len(x), len(a), len(y), ld)
-	if len(a) == 0 || len(y) == 0 {
-		return
-	}
-	axpyRows(y, a, x, ld)
-}
-
-// DotRowsHeads is DotRows for the heads of multi-head attention at once:
-// x holds len(x)/hs vectors of hs floats side by side (one per head), and
-// each row of y (stride ld) holds the heads' vectors the same way. For
+// DotRowsHeads computes dot products of one vector with many strided rows,
+// for the heads of multi-head attention at once: x holds len(x)/hs vectors
+// of hs floats side by side (one per head), and each row of y (stride ld)
+// holds the heads' vectors the same way. For
 // every head h and row j < rows it sets
 //
 //	s[h·sld + j] = x[h·hs : (h+1)·hs] · y[j·ld + h·hs : j·ld + (h+1)·hs]
 //
-// Each row of y is read once, in order, for all heads, where a DotRows
-// call per head would pass over every row once per head.
+// Each row of y is read once, in order, for all heads, where a call per
+// head would pass over every row once per head.
 func DotRowsHeads(s []float32, sld int, x []float32, hs int, y []float32, ld, rows int) {
 	nh := checkHeads("DotRowsHeads", len(x), hs, sld, rows)
 	checkStrided("DotRowsHeads", "y", len(y), rows, len(x), ld)
@@ -48,8 +29,8 @@ func DotRowsHeads(s []float32, sld int, x []float32, hs int, y []float32, ld, ro
 	dotRowsHeads(s, sld, x, hs, y, ld, rows)
 }
 
-// AxpyRowsHeads is AxpyRows for the heads of multi-head attention at once:
-// y holds len(y)/hs vectors of hs floats side by side (one per head), and
+// AxpyRowsHeads adds weighted sums of many strided rows to one vector, for
+// the heads of multi-head attention at once: y holds len(y)/hs vectors of hs floats side by side (one per head), and
 // each row of x (stride ld) holds the heads' vectors the same way. For
 // every head h it adds Σⱼ a[h·ald + j]·x[j·ld + h·hs : j·ld + (h+1)·hs],
 // over j < rows, to y[h·hs : (h+1)·hs]. Each row of x is read once, in

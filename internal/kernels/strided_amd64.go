@@ -2,21 +2,15 @@
 
 package kernels
 
-// Strided row kernels in strided_amd64.s (AVX-512 for rows whose length
-// is a multiple of 16, AVX2+FMA for multiples of 8); others go to the
-// pure-Go versions.
+// Strided row kernels in strided_amd64.s: AVX-512 for heads whose size is
+// a multiple of 16, all heads in one pass; otherwise a pass per head,
+// AVX2+FMA for head sizes that are multiples of 8, pure Go for others.
 
 //go:noescape
 func dotRowsAVX2(s, x, y *float32, ld, rows, n int)
 
 //go:noescape
 func axpyRowsAVX2(y, a, x *float32, ld, rows, n int)
-
-//go:noescape
-func dotRowsAVX512(s, x, y *float32, ld, rows, n int)
-
-//go:noescape
-func axpyRowsAVX512(y, a, x *float32, ld, rows, n int)
 
 //go:noescape
 func dotRowsHeadsAVX512(s *float32, sld int, x, y *float32, ld, rows, nh, hs int)
@@ -29,10 +23,6 @@ func axpyRowsHeadsAVX512(y *float32, hs int, a *float32, ald int, x *float32, ld
 var useAVX512Rows = hasAVX512
 
 func dotRows(s, x, y []float32, ld int) {
-	if useAVX512Rows && len(x)%16 == 0 {
-		dotRowsAVX512(&s[0], &x[0], &y[0], ld, len(s), len(x))
-		return
-	}
 	if useAVX2Rows && len(x)%8 == 0 {
 		dotRowsAVX2(&s[0], &x[0], &y[0], ld, len(s), len(x))
 		return
@@ -41,10 +31,6 @@ func dotRows(s, x, y []float32, ld int) {
 }
 
 func axpyRows(y, a, x []float32, ld int) {
-	if useAVX512Rows && len(y)%16 == 0 {
-		axpyRowsAVX512(&y[0], &a[0], &x[0], ld, len(a), len(y))
-		return
-	}
 	if useAVX2Rows && len(y)%8 == 0 {
 		axpyRowsAVX2(&y[0], &a[0], &x[0], ld, len(a), len(y))
 		return
