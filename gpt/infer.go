@@ -61,7 +61,8 @@ const matvecMax = 64
 
 // stepSerialWork is the most multiply-adds in a step's largest linear
 // layer (N·C·4C, the MLP's first) for which Step runs on the calling
-// goroutine, when the weights stay in cache (cachedWeightBytes). At the
+// goroutine when its sequences do not split into groups, if the weights
+// stay in cache (cachedWeightBytes); 0 turns the serial paths off. At the
 // baby size, 16 sequences (1M) take 0.44 ms on one thread and 0.77 ms on
 // two: a step has some 40 parallel sections of tens of microseconds, each
 // paying a hand-off to the worker pool. Serving, where steps of 16 decoded
@@ -152,10 +153,23 @@ func (m *Model) Step(caches []*Cache, tokens [][]int) [][]float32 {
 	// instead, one per thread, each running the whole step on its own
 	// buffers: one hand-off per step. Rows are independent in a transformer
 	// except through the weights, which the groups share read-only.
-	serial := 4*C*4*C <= cachedWeightBytes && N*C*4*C <= stepSerialWork
+	// Groups also pay for large steps (many prompts admitted at once, as
+	// when clients start together): groups of over a hundred rows each ran
+	// at ~1.5 times the rows/s of the parallel sections. A large step whose
+	// rows do not split evenly (one long prompt) takes the parallel
+	// sections.
+	serial := 4*C*4*C <= cachedWeightBytes && stepSerialWork > 0
+	small := N*C*4*C <= stepSerialWork
 	groups := 1
+	var bounds []int
 	if serial {
-		groups = min(kernels.Threads(), S, N/stepGroupRows)
+		if groups = min(kernels.Threads(), S, N/stepGroupRows); groups > 1 {
+			bounds = splitRows(tokens, N, groups)
+			if !small && unevenGroups(tokens, bounds, N) {
+				groups = 1
+			}
+		}
+		serial = groups > 1 || small
 	}
 	if groups <= 1 {
 		m.stepGroup(m.dec[0], serial, caches, tokens, out)
@@ -165,7 +179,6 @@ func (m *Model) Step(caches []*Cache, tokens [][]int) [][]float32 {
 		m.dec = append(m.dec, &decode{wk: newWork()})
 	}
 	m.packAll() // linearSmall only reads the packed weights from here on
-	bounds := splitRows(tokens, N, groups)
 	kernels.ParallelFor(groups, func(lo, hi int) {
 		for g := lo; g < hi; g++ {
 			a, b := bounds[g], bounds[g+1]
@@ -173,6 +186,23 @@ func (m *Model) Step(caches []*Cache, tokens [][]int) [][]float32 {
 		}
 	})
 	return out
+}
+
+// unevenGroups reports whether a group of bounds (see splitRows) holds
+// more than 1.5 even shares of the N rows: one thread would then run
+// longer than the parallel sections take for the whole step.
+func unevenGroups(tokens [][]int, bounds []int, N int) bool {
+	groups := len(bounds) - 1
+	for g := range groups {
+		r := 0
+		for _, t := range tokens[bounds[g]:bounds[g+1]] {
+			r += len(t)
+		}
+		if 2*r*groups > 3*N {
+			return true
+		}
+	}
+	return false
 }
 
 // splitRows splits sequences into groups (1 <= groups <= len(tokens)) of

@@ -277,6 +277,53 @@ func TestStepParallelMatchesForward(t *testing.T) {
 	t.Run("SeesUpdatedWeights", TestStepSeesUpdatedWeights)
 }
 
+// Steps too large for one thread: many prompts at once split into groups
+// of even rows (each still on one thread), one long prompt beside a few
+// decodes goes to the parallel sections; both match Forward.
+func TestStepLargeSteps(t *testing.T) {
+	old := stepSerialWork
+	stepSerialWork = 16 * stepCfg.NEmbd * 4 * stepCfg.NEmbd // steps of more than 16 rows are large
+	defer func() { stepSerialWork = old }()
+	m := randomModel(stepCfg, 7)
+	rng := rand.New(rand.NewPCG(7, 7))
+	for _, c := range []struct{ cached, fresh []int }{
+		{[]int{0, 0, 0, 0, 0, 0}, []int{20, 20, 20, 20, 20, 20}}, // even: groups
+		{[]int{0, 5, 9}, []int{100, 1, 1}},                       // one long prompt: parallel sections
+	} {
+		_, caches, news, wants := stepBatch(m, rng, c.cached, c.fresh)
+		got := m.Step(caches, news)
+		for i := range got {
+			if d := maxAbsDiff(got[i], wants[i]); d > stepTol {
+				t.Errorf("%v new tokens: sequence %d differs from Forward by %g", c.fresh, i, d)
+			}
+		}
+	}
+}
+
+func TestUnevenGroups(t *testing.T) {
+	for _, c := range []struct {
+		lens   []int
+		groups int
+		want   bool
+	}{
+		{[]int{20, 20, 20, 20}, 2, false},
+		{[]int{21, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1}, 2, false}, // 21 of 36 rows: under 1.5 shares
+		{[]int{100, 1, 1}, 2, true},
+		{[]int{30, 10, 10, 10}, 3, false}, // 30 of 60: exactly 1.5 shares
+		{[]int{31, 10, 10, 9}, 3, true},
+	} {
+		ts := make([][]int, len(c.lens))
+		N := 0
+		for i, n := range c.lens {
+			ts[i] = make([]int, n)
+			N += n
+		}
+		if got := unevenGroups(ts, splitRows(ts, N, c.groups), N); got != c.want {
+			t.Errorf("unevenGroups(%v, %d groups) = %v, want %v (split %v)", c.lens, c.groups, got, c.want, splitRows(ts, N, c.groups))
+		}
+	}
+}
+
 func TestSplitRows(t *testing.T) {
 	lens := func(ns ...int) [][]int {
 		var ts [][]int
