@@ -89,8 +89,11 @@ type packedWeights struct {
 }
 
 // stepGroupRows is the fewest rows a group of sequences gets when Step
-// splits a small-model batch across threads (see Step).
-const stepGroupRows = 8
+// splits a small-model batch across threads (see Step). With 6 rather than
+// 8, the steps of 12 to 15 rows that a 16-client server runs while clients
+// come and go take both threads: golem bench serve at 16 clients, fixed
+// prompt, 59.4k -> 61.7k tokens/s (mean of six alternating runs each).
+const stepGroupRows = 6
 
 func grow(buf *[]float32, n int) []float32 {
 	if cap(*buf) < n {
