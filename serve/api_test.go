@@ -146,6 +146,57 @@ func TestAPIErrorJSON(t *testing.T) {
 	}
 }
 
+// FuzzDecodeCompletionRequest is FuzzDecodeChatRequest for
+// /v1/completions bodies: strings, token ids and arrays of either.
+func FuzzDecodeCompletionRequest(f *testing.F) {
+	for _, s := range []string{
+		`{"prompt":"hi"}`,
+		`{"model":"m","prompt":["a","b"],"stream":true,"stream_options":{"include_usage":true},"n":2,"seed":-1,"stop":"x","max_tokens":5,"temperature":0,"top_p":1}`,
+		`{"prompt":[1,2,3]}`, `{"prompt":[[1],[2,3]]}`, `{"prompt":[]}`, `{"prompt":[[]]}`, `{"prompt":[1.5]}`,
+		`{"prompt":[-1]}`, `{"prompt":["a",1]}`, `{"prompt":null}`, `{"prompt":"a","max_tokens":0}`, `{}`,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		r, err := DecodeCompletionRequest(body)
+		if err != nil {
+			e, ok := err.(*APIError)
+			if !ok || e.Status != 400 || e.Type != "invalid_request_error" || e.Message == "" {
+				t.Fatalf("error %#v is not a 400 APIError", err)
+			}
+			if _, jerr := e.MarshalJSON(); jerr != nil {
+				t.Fatal(jerr)
+			}
+			return
+		}
+		if !json.Valid(body) {
+			t.Fatalf("accepted invalid JSON %q", body)
+		}
+		if len(r.Prompts) == 0 || len(r.Prompts)*r.N > MaxSequences || r.N < 1 || r.N > MaxN || r.MaxTokens < 0 ||
+			r.Temperature < 0 || r.Temperature > 2 || r.TopP < 0 || r.TopP > 1 || len(r.Stop) > MaxStop {
+			t.Fatalf("accepted out-of-range request %+v", r)
+		}
+		for _, p := range r.Prompts {
+			if !p.IsTokens && len(p.Tokens) > 0 {
+				t.Fatalf("prompt %+v: token ids on a text prompt", p)
+			}
+			for _, id := range p.Tokens {
+				if id < 0 {
+					t.Fatalf("negative token id kept: %+v", p)
+				}
+			}
+		}
+		for _, s := range r.Stop {
+			if s == "" {
+				t.Fatal("empty stop string kept")
+			}
+		}
+		if r.IncludeUsage && !r.Stream {
+			t.Fatal("include_usage without stream")
+		}
+	})
+}
+
 // FuzzDecodeChatRequest checks that no body panics the decoder, that every
 // failure is a 400 APIError, and that every success satisfies the
 // documented ranges.
