@@ -159,22 +159,12 @@ func FuzzDecodeCompletionRequest(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, body []byte) {
 		r, err := DecodeCompletionRequest(body)
-		if err != nil {
-			e, ok := err.(*APIError)
-			if !ok || e.Status != 400 || e.Type != "invalid_request_error" || e.Message == "" {
-				t.Fatalf("error %#v is not a 400 APIError", err)
-			}
-			if _, jerr := e.MarshalJSON(); jerr != nil {
-				t.Fatal(jerr)
-			}
+		if !checkDecoded(t, body, err) {
 			return
 		}
-		if !json.Valid(body) {
-			t.Fatalf("accepted invalid JSON %q", body)
-		}
-		if len(r.Prompts) == 0 || len(r.Prompts)*r.N > MaxSequences || r.N < 1 || r.N > MaxN || r.MaxTokens < 0 ||
-			r.Temperature < 0 || r.Temperature > 2 || r.TopP < 0 || r.TopP > 1 || len(r.Stop) > MaxStop {
-			t.Fatalf("accepted out-of-range request %+v", r)
+		checkParams(t, &r.Params)
+		if len(r.Prompts) == 0 || len(r.Prompts)*r.N > MaxSequences {
+			t.Fatalf("accepted %d prompts of %d choices", len(r.Prompts), r.N)
 		}
 		for _, p := range r.Prompts {
 			if !p.IsTokens && len(p.Tokens) > 0 {
@@ -186,15 +176,46 @@ func FuzzDecodeCompletionRequest(f *testing.F) {
 				}
 			}
 		}
-		for _, s := range r.Stop {
-			if s == "" {
-				t.Fatal("empty stop string kept")
-			}
-		}
-		if r.IncludeUsage && !r.Stream {
-			t.Fatal("include_usage without stream")
-		}
 	})
+}
+
+// checkDecoded checks a fuzzed body's decoding: a failure must be a 400
+// APIError that marshals, a success valid JSON. It reports whether the
+// body was accepted.
+func checkDecoded(t *testing.T, body []byte, err error) bool {
+	t.Helper()
+	if err != nil {
+		e, ok := err.(*APIError)
+		if !ok || e.Status != 400 || e.Type != "invalid_request_error" || e.Message == "" {
+			t.Fatalf("error %#v is not a 400 APIError", err)
+		}
+		if _, jerr := e.MarshalJSON(); jerr != nil {
+			t.Fatal(jerr)
+		}
+		return false
+	}
+	if !json.Valid(body) {
+		t.Fatalf("accepted invalid JSON %q", body)
+	}
+	return true
+}
+
+// checkParams checks that accepted sampling parameters are in their
+// documented ranges.
+func checkParams(t *testing.T, p *Params) {
+	t.Helper()
+	if p.N < 1 || p.N > MaxN || p.MaxTokens < 0 || p.Temperature < 0 || p.Temperature > 2 ||
+		p.TopP < 0 || p.TopP > 1 || len(p.Stop) > MaxStop {
+		t.Fatalf("accepted out-of-range parameters %+v", p)
+	}
+	for _, s := range p.Stop {
+		if s == "" {
+			t.Fatal("empty stop string kept")
+		}
+	}
+	if p.IncludeUsage && !p.Stream {
+		t.Fatal("include_usage without stream")
+	}
 }
 
 // FuzzDecodeChatRequest checks that no body panics the decoder, that every
@@ -211,30 +232,12 @@ func FuzzDecodeChatRequest(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, body []byte) {
 		r, err := DecodeChatRequest(body)
-		if err != nil {
-			e, ok := err.(*APIError)
-			if !ok || e.Status != 400 || e.Type != "invalid_request_error" || e.Message == "" {
-				t.Fatalf("error %#v is not a 400 APIError", err)
-			}
-			if _, jerr := e.MarshalJSON(); jerr != nil {
-				t.Fatal(jerr)
-			}
+		if !checkDecoded(t, body, err) {
 			return
 		}
-		if !json.Valid(body) {
-			t.Fatalf("accepted invalid JSON %q", body)
-		}
-		if len(r.Messages) == 0 || r.N < 1 || r.N > MaxN || r.MaxTokens < 0 ||
-			r.Temperature < 0 || r.Temperature > 2 || r.TopP < 0 || r.TopP > 1 || len(r.Stop) > MaxStop {
-			t.Fatalf("accepted out-of-range request %+v", r)
-		}
-		for _, s := range r.Stop {
-			if s == "" {
-				t.Fatal("empty stop string kept")
-			}
-		}
-		if r.IncludeUsage && !r.Stream {
-			t.Fatal("include_usage without stream")
+		checkParams(t, &r.Params)
+		if len(r.Messages) == 0 {
+			t.Fatal("accepted a request without messages")
 		}
 	})
 }

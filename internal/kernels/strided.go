@@ -18,44 +18,38 @@ import "fmt"
 // Each row of y is read once, in order, for all heads, where a call per
 // head would pass over every row once per head.
 func DotRowsHeads(s []float32, sld int, x []float32, hs int, y []float32, ld, rows int) {
-	nh := checkHeads("DotRowsHeads", len(x), hs, sld, rows)
-	checkStrided("DotRowsHeads", "y", len(y), rows, len(x), ld)
-	if rows == 0 || nh == 0 {
-		return
+	if checkHeads("DotRowsHeads", len(x), hs, "s", len(s), sld, "y", len(y), ld, rows) > 0 {
+		dotRowsHeads(s, sld, x, hs, y, ld, rows)
 	}
-	if need := (nh-1)*sld + rows; len(s) < need {
-		panic(fmt.Sprintf("kernels.DotRowsHeads: s has %d elements, need %d (%d heads of %d, stride %d)", len(s), need, nh, rows, sld))
-	}
-	dotRowsHeads(s, sld, x, hs, y, ld, rows)
 }
 
 // AxpyRowsHeads adds weighted sums of many strided rows to one vector, for
-// the heads of multi-head attention at once: y holds len(y)/hs vectors of hs floats side by side (one per head), and
-// each row of x (stride ld) holds the heads' vectors the same way. For
-// every head h it adds Σⱼ a[h·ald + j]·x[j·ld + h·hs : j·ld + (h+1)·hs],
-// over j < rows, to y[h·hs : (h+1)·hs]. Each row of x is read once, in
-// order, for all heads.
+// the heads of multi-head attention at once: y holds len(y)/hs vectors of
+// hs floats side by side (one per head), and each row of x (stride ld)
+// holds the heads' vectors the same way. For every head h it adds
+// Σⱼ a[h·ald + j]·x[j·ld + h·hs : j·ld + (h+1)·hs], over j < rows, to
+// y[h·hs : (h+1)·hs]. Each row of x is read once, in order, for all heads.
 func AxpyRowsHeads(y []float32, hs int, a []float32, ald int, x []float32, ld, rows int) {
-	nh := checkHeads("AxpyRowsHeads", len(y), hs, ald, rows)
-	checkStrided("AxpyRowsHeads", "x", len(x), rows, len(y), ld)
-	if rows == 0 || nh == 0 {
-		return
+	if checkHeads("AxpyRowsHeads", len(y), hs, "a", len(a), ald, "x", len(x), ld, rows) > 0 {
+		axpyRowsHeads(y, hs, a, ald, x, ld, rows)
 	}
-	if need := (nh-1)*ald + rows; len(a) < need {
-		panic(fmt.Sprintf("kernels.AxpyRowsHeads: a has %d elements, need %d (%d heads of %d, stride %d)", len(a), need, nh, rows, ald))
-	}
-	axpyRowsHeads(y, hs, a, ald, x, ld, rows)
 }
 
-// checkHeads returns the number of heads of hs floats in a vector of
-// length n, panicking unless hs divides n and the per-head stride of the
-// row weights (ld) holds rows.
-func checkHeads(op string, n, hs, ld, rows int) int {
+// checkHeads panics unless the vector of length n is whole heads of hs,
+// the per-head values w (length wl) hold rows values for each head at
+// stride wld, and the matrix m (length ml) holds rows rows of n at stride
+// ld. It returns the number of heads, or 0 when there is nothing to do.
+func checkHeads(op string, n, hs int, w string, wl, wld int, m string, ml, ld, rows int) int {
 	if hs <= 0 || n%hs != 0 {
 		panic(fmt.Sprintf("kernels.%s: vector of %d is not whole heads of %d", op, n, hs))
 	}
-	if rows < 0 || ld < rows {
-		panic(fmt.Sprintf("kernels.%s: head stride %d < rows %d", op, ld, rows))
+	if rows < 0 {
+		panic(fmt.Sprintf("kernels.%s: %d rows", op, rows))
+	}
+	checkStrided(op, m, ml, rows, n, ld)
+	checkStrided(op, w, wl, n/hs, rows, wld) // a row of rows values per head
+	if rows == 0 {
+		return 0
 	}
 	return n / hs
 }
