@@ -21,9 +21,10 @@
 // sequences are stacked into one matrix so that each weight is read once
 // per step; a small model's batch is split into groups of sequences, one
 // per thread, and a large model's weights are read in place for up to 64
-// rows (kernels.MatMulNT), parallel over output features. Generate samples from a prompt,
-// GenerateBatch from many prompts in one batch, and a Session turn after
-// turn, reusing its cache.
+// rows (kernels.MatMulNT), parallel over output features. A decoded
+// query's heads attend together, reading each cached key and value row
+// once. Generate samples from a prompt, GenerateBatch from many prompts in
+// one batch, and a Session turn after turn, reusing its cache.
 //
 // Checkpoints use Hugging Face's GPT-2 layout (config.json and
 // model.safetensors, or shards listed in model.safetensors.index.json), so
