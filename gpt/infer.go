@@ -421,10 +421,6 @@ func stepAttention(wk *work, out, qkv []float32, caches []*Cache, tokens [][]int
 	nt := wk.chunks(S * NH)
 	sz := max(attnBlock*maxK, NH*(maxK+1)) // attendHead's or attendOne's
 	wk.sa = stepAttnJob{out: out, qkv: qkv, caches: caches, rows: rows, l: l, C: C, NH: NH, sz: sz, s: wk.scratch(&wk.attnS, nt*sz)}
-	if wk.serial { // one chunk: every decoded query takes all its heads at once
-		wk.sa.run(0, 0, S*NH)
-		return
-	}
 	wk.parallel(S*NH, &wk.sa)
 }
 

@@ -536,8 +536,13 @@ func newWork() *work {
 
 // chunks returns how many chunks parallel will split n rows into: a few
 // per thread, which the pool's threads claim as they come free, so that a
-// thread the OS delays does not hold the others up.
+// thread the OS delays does not hold the others up; one when serial (a
+// job then sees all its rows at once, as decode attention wants: every
+// head of a query together).
 func (w *work) chunks(n int) int {
+	if w.serial {
+		return 1
+	}
 	t := kernels.Threads()
 	if t > 1 {
 		t *= 4

@@ -861,6 +861,13 @@ done:
 	VBROADCASTSS one<>(SB), Z30; \
 	VPBROADCASTD bias127<>(SB), Z31
 
+// TAILK1 sets the opmask K1 to the first CX (< 16) lanes; clobbers AX.
+#define TAILK1 \
+	MOVQ $1, AX; \
+	SHLQ CX, AX; \
+	DECQ AX; \
+	KMOVW AX, K1
+
 // EXP512 is EXPPS on 16 lanes, with its constants in Z19-Z31 (GELUCONSTS512):
 // it sets T = exp(X); clobbers N, R and K2.
 #define EXP512(X, N, R, T) \
@@ -928,10 +935,7 @@ loop16:
 tail:
 	TESTQ CX, CX
 	JZ done
-	MOVQ $1, AX
-	SHLQ CX, AX
-	DECQ AX
-	KMOVW AX, K1
+	TAILK1
 	VMOVUPS.Z (SI), K1, Z0
 	GELU512(Z0)
 	VMOVUPS Z0, K1, (DI)
@@ -979,10 +983,7 @@ gloop16:
 gtail:
 	TESTQ CX, CX
 	JZ gdone
-	MOVQ $1, AX
-	SHLQ CX, AX
-	DECQ AX
-	KMOVW AX, K1
+	TAILK1
 	VMOVUPS.Z (SI), K1, Z0
 	GELUGRAD512(Z0)
 	VMOVUPS.Z (DI), K1, Z9
