@@ -37,3 +37,27 @@ func BenchmarkSeedStep(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkPredictLSTM times Predict on a sentiment-sized LSTM classifier
+// (256 sequences of 80 tokens, batches of 64).
+func BenchmarkPredictLSTM(b *testing.B) {
+	seq := NewSequential(
+		&Embedding{InputDim: 1000, OutputDim: 64},
+		&LSTM{Units: 128},
+		&Dense{Units: 1, Activation: "sigmoid"},
+	)
+	m, err := NewModel(seq, []int{80}, 0)
+	if err != nil {
+		b.Fatal(err)
+	}
+	rng := tensor.NewRNG(1)
+	x := tensor.Zeros(256, 80)
+	for i := range x.Data() {
+		x.Data()[i] = float32(rng.IntN(1000))
+	}
+	m.Predict(x, 64).Release()
+	b.ResetTimer()
+	for range b.N {
+		m.Predict(x, 64).Release()
+	}
+}

@@ -122,7 +122,7 @@ func conv2d(x, k, b *tensor.Tensor, g convGeom) *tensor.Tensor {
 		beta = 1
 	}
 	kernels.Sgemm(false, false, rows, F, K, 1, cd, K, kd, F, beta, od, F)
-	if !tensor.GradEnabled() {
+	if !tensor.Records(x, k, b) {
 		cols.Release()
 	}
 	return tensor.Op("Conv2D", out, []*tensor.Tensor{x, k, b}, func(gr *tensor.Tensor) []*tensor.Tensor {

@@ -205,7 +205,7 @@ func gruSeq(name string, x, W, U, b, h0, mask *tensor.Tensor, reverse bool) *ten
 		})
 	}
 	xg.Release()
-	if !tensor.GradEnabled() {
+	if !tensor.Records(x, W, U, b, h0) {
 		sv.Release()
 	}
 	return tensor.Op("GRU", out, []*tensor.Tensor{x, W, U, b, h0}, func(g *tensor.Tensor) []*tensor.Tensor {

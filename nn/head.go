@@ -63,7 +63,7 @@ func fusedSoftmaxCE(f fusedHead, h, target *tensor.Tensor, observe func(probs []
 	if d.Bias != nil {
 		bd = d.Bias.Data()
 	}
-	grad := tensor.GradEnabled() && (h.NeedsGrad() || d.Kernel.NeedsGrad())
+	grad := tensor.Records(h, d.Kernel, d.Bias)
 	var dh, dW, db *tensor.Tensor
 	if grad {
 		dh = tensor.Empty(h.Shape()...)

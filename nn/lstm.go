@@ -255,10 +255,10 @@ func lstmSeq(name string, x, W, U, b, h0, c0, mask *tensor.Tensor, reverse bool)
 			}
 		})
 	}
-	if !tensor.GradEnabled() {
+	inputs := []*tensor.Tensor{x, W, U, b, h0, c0}
+	if !tensor.Records(inputs...) {
 		gt.Release()
 	}
-	inputs := []*tensor.Tensor{x, W, U, b, h0, c0}
 	return tensor.Op("LSTM", out, inputs, func(g *tensor.Tensor) []*tensor.Tensor {
 		gd := g.Data()
 		gH, gC := gd[:BTH], gd[BTH:]

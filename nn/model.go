@@ -456,7 +456,7 @@ func (m *Model) Evaluate(x, y *tensor.Tensor, batchSize int) (Logs, error) {
 	n := x.Size(0)
 	m.resetMetrics()
 	var sum float64
-	tensor.NoGrad(func() {
+	m.withoutGrad(func() {
 		for lo := 0; lo < n; lo += batchSize {
 			hi := min(lo+batchSize, n)
 			xb, yb := x.Narrow(0, lo, hi-lo), y.Narrow(0, lo, hi-lo)
@@ -477,7 +477,7 @@ func (m *Model) Predict(x *tensor.Tensor, batchSize int) *tensor.Tensor {
 	n := x.Size(0)
 	var out *tensor.Tensor
 	var od []float32
-	tensor.NoGrad(func() {
+	m.withoutGrad(func() {
 		for lo := 0; lo < n; lo += batchSize {
 			hi := min(lo+batchSize, n)
 			y := m.Layer.Forward(x.Narrow(0, lo, hi-lo), false)
@@ -491,6 +491,19 @@ func (m *Model) Predict(x *tensor.Tensor, batchSize int) *tensor.Tensor {
 		}
 	})
 	return out
+}
+
+// withoutGrad runs fn with the model's weights out of autograd
+// (tensor.WithoutGrad): inference records nothing, and, unlike
+// tensor.NoGrad, it leaves alone other models that other goroutines are
+// training meanwhile.
+func (m *Model) withoutGrad(fn func()) {
+	ps := m.Params()
+	ws := make([]*tensor.Tensor, len(ps))
+	for i, p := range ps {
+		ws[i] = p.Value
+	}
+	tensor.WithoutGrad(ws, fn)
 }
 
 // takeRows copies the examples idx of contiguous t into a new tensor.

@@ -19,15 +19,53 @@ type node struct {
 var noGradDepth atomic.Int32
 
 // NoGrad runs fn with gradient recording switched off, for inference. It
-// is process-wide: while fn runs, no goroutine records ops.
+// is process-wide: while fn runs, no goroutine records ops, so a program
+// that trains in one goroutine while it infers in another should use
+// WithoutGrad, which touches only the tensors it is given.
 func NoGrad(fn func()) {
 	noGradDepth.Add(1)
 	defer noGradDepth.Add(-1)
 	fn()
 }
 
-// GradEnabled reports whether ops are being recorded.
+// GradEnabled reports whether recording is on (no NoGrad is running).
 func GradEnabled() bool { return noGradDepth.Load() == 0 }
+
+// WithoutGrad runs fn with the leaves ts (typically a model's weights)
+// treated as not needing gradients: an op records itself only if one of
+// its other inputs needs them, and gradients never flow into ts from ops
+// run inside fn. Unlike NoGrad it changes nothing else, so other
+// goroutines keep recording ops on other tensors, and several goroutines
+// may run WithoutGrad over the same leaves at once (the leaves need
+// gradients again when the last of them returns). Training the same
+// leaves while fn runs leaves them out of that training's graph.
+func WithoutGrad(ts []*Tensor, fn func()) {
+	for _, t := range ts {
+		t.frozen.Add(1)
+	}
+	defer func() {
+		for _, t := range ts {
+			t.frozen.Add(-1)
+		}
+	}()
+	fn()
+}
+
+// Records reports whether an op on inputs would be recorded: recording is
+// on and one of them needs gradients. Fused ops written with Op use it to
+// skip keeping what only their backward pass needs. Nil inputs are
+// ignored.
+func Records(inputs ...*Tensor) bool {
+	if !GradEnabled() {
+		return false
+	}
+	for _, in := range inputs {
+		if in != nil && in.NeedsGrad() {
+			return true
+		}
+	}
+	return false
+}
 
 // RequiresGrad marks a leaf tensor as needing a gradient and returns it.
 func (t *Tensor) RequiresGrad() *Tensor {
@@ -38,8 +76,9 @@ func (t *Tensor) RequiresGrad() *Tensor {
 	return t
 }
 
-// NeedsGrad reports whether gradients flow to or through t.
-func (t *Tensor) NeedsGrad() bool { return t.requiresGrad }
+// NeedsGrad reports whether gradients flow to or through t: it requires
+// them and no WithoutGrad is running over it.
+func (t *Tensor) NeedsGrad() bool { return t.requiresGrad && t.frozen.Load() == 0 }
 
 // IsLeaf reports whether t was created directly rather than by a recorded op.
 func (t *Tensor) IsLeaf() bool { return t.node == nil }
@@ -69,20 +108,31 @@ func (t *Tensor) Detach() *Tensor {
 }
 
 // record attaches the op to out when recording is on and any input needs
-// gradients. It returns out.
+// gradients. Inputs under WithoutGrad are left out of the recorded node, so
+// Backward gives them nothing. It returns out.
 func record(op string, out *Tensor, inputs []*Tensor, backward func(g *Tensor) []*Tensor) *Tensor {
 	if !GradEnabled() {
 		return out
 	}
 	need := false
-	for _, in := range inputs {
-		if in != nil && in.requiresGrad {
+	var kept []*Tensor // inputs without the frozen ones, made on the first
+	for i, in := range inputs {
+		switch {
+		case in == nil || !in.requiresGrad:
+		case in.frozen.Load() == 0:
 			need = true
-			break
+		case kept == nil:
+			kept = append([]*Tensor(nil), inputs...)
+			kept[i] = nil
+		default:
+			kept[i] = nil
 		}
 	}
 	if !need {
 		return out
+	}
+	if kept != nil {
+		inputs = kept
 	}
 	out.requiresGrad = true
 	out.node = &node{op: op, inputs: inputs, backward: backward}

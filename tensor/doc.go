@@ -50,7 +50,10 @@
 // once, after all their consumers) and adds d(result)/d(leaf) into each
 // leaf's Grad. Gradients accumulate across Backward calls until ZeroGrad,
 // as in PyTorch. NoGrad runs a function with recording switched off, for
-// inference. Each op's backward computes its input gradients with
+// inference, process-wide; WithoutGrad runs one with only the given leaves
+// (a model's weights) left out of the graph, so that inference in one
+// goroutine does not cut the graph another goroutine is training with.
+// Each op's backward computes its input gradients with
 // unrecorded kernels, so a backward pass never builds a graph.
 //
 // # Memory

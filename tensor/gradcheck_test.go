@@ -190,6 +190,49 @@ func TestNoGradRecordsNothing(t *testing.T) {
 	}
 }
 
+// TestWithoutGrad: only the given leaves leave the graph, for as long as
+// any WithoutGrad over them runs; an op mixing them with a leaf that needs
+// gradients is recorded, and Backward gives the frozen leaf nothing.
+func TestWithoutGrad(t *testing.T) {
+	w := randT(1, 3, 2).RequiresGrad()
+	u := randT(2, 4, 3).RequiresGrad()
+	x := randT(3, 4, 3)
+	var y, z *Tensor
+	WithoutGrad([]*Tensor{w}, func() {
+		y = MatMul(x, w)
+		z = MatMul(u, w)
+		if !GradEnabled() || !Records(u) || Records(x, w) {
+			t.Error("WithoutGrad switched recording off beyond its leaves")
+		}
+		WithoutGrad([]*Tensor{w}, func() {}) // a nested call over the same leaf
+		if w.NeedsGrad() {
+			t.Error("w needs grad after the inner of two WithoutGrad calls returned")
+		}
+	})
+	if !w.NeedsGrad() {
+		t.Fatal("w does not need grad after WithoutGrad returned")
+	}
+	if y.NeedsGrad() || !y.IsLeaf() {
+		t.Error("op on frozen w and plain x was recorded")
+	}
+	if !z.NeedsGrad() {
+		t.Fatal("op on frozen w and u was not recorded")
+	}
+	Sum(z, false).Backward()
+	if w.Grad() != nil {
+		t.Errorf("frozen w got gradient %v", w.Grad())
+	}
+	// d sum(u·w) / du = 1 · wᵀ: every row of u's gradient is w's row sums.
+	wd, gu := w.ToSlice(), u.Grad().ToSlice()
+	for i := range 4 {
+		for k := range 3 {
+			if want := wd[2*k] + wd[2*k+1]; math.Abs(float64(gu[3*i+k]-want)) > 1e-6 {
+				t.Fatalf("du[%d][%d] = %v, want %v", i, k, gu[3*i+k], want)
+			}
+		}
+	}
+}
+
 func TestShapeErrorsNameOpAndShapes(t *testing.T) {
 	cases := map[string]func(){
 		"Add":    func() { Add(Zeros(2, 3), Zeros(4)) },

@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"strings"
+	"sync/atomic"
 )
 
 // Tensor is an N-dimensional float32 array: a view onto storage.
@@ -16,6 +17,7 @@ type Tensor struct {
 	released bool
 
 	requiresGrad bool
+	frozen       atomic.Int32 // WithoutGrad calls running over this leaf
 	retain       bool
 	grad         *Tensor
 	node         *node  // the op that produced this tensor; nil for leaves
