@@ -407,9 +407,31 @@ func (f *File) Float32Into(name string, dst []float32) error {
 	if err != nil {
 		return err
 	}
+	if err := DecodeFloat32(e.dtype, b, dst); err != nil {
+		return fmt.Errorf("safetensors: %s: tensor %q: %v", f.name, name, err)
+	}
+	return nil
+}
+
+// DtypeSize returns the size in bytes of one element of a safetensors dtype
+// (F32, F16, BF16, I64, BOOL, ...), or 0 for a name it does not know.
+func DtypeSize(dtype string) int { return dtypeSize[dtype] }
+
+// DecodeFloat32 converts the little-endian, row-major values of dtype in b
+// to float32 into dst, which must hold len(b)/DtypeSize(dtype) elements:
+// every dtype converts as Float32 describes. Readers of other checkpoint
+// formats (package torchsave) share it.
+func DecodeFloat32(dtype string, b []byte, dst []float32) error {
+	size := dtypeSize[dtype]
+	if size == 0 {
+		return fmt.Errorf("cannot convert dtype %s to float32", dtype)
+	}
+	if len(b) != size*len(dst) {
+		return fmt.Errorf("%d bytes of %s do not fill %d elements", len(b), dtype, len(dst))
+	}
 	out := dst
 	le := binary.LittleEndian
-	switch e.dtype {
+	switch dtype {
 	case "F32":
 		if littleEndian && len(out) > 0 {
 			// Same layout: one memory copy.
@@ -472,7 +494,7 @@ func (f *File) Float32Into(name string, dst []float32) error {
 			out[i] = Float16ToFloat32(uint16(b[i]) << 8)
 		}
 	default:
-		return fmt.Errorf("safetensors: %s: tensor %q: cannot convert dtype %s to float32", f.name, name, e.dtype)
+		return fmt.Errorf("cannot convert dtype %s to float32", dtype)
 	}
 	return nil
 }
