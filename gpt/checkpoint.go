@@ -12,6 +12,7 @@ import (
 
 	"github.com/golemml/golem/internal/atomicfile"
 	"github.com/golemml/golem/safetensors"
+	"github.com/golemml/golem/torchsave"
 )
 
 // Checkpoint file names in a model directory, as Hugging Face names them.
@@ -21,6 +22,11 @@ const (
 	// WeightsIndexFile lists the shards of weights too large for one file
 	// (save_pretrained's max_shard_size): {"weight_map": {tensor: file}}.
 	WeightsIndexFile = "model.safetensors.index.json"
+	// TorchWeightsFile and TorchWeightsIndexFile are the same written by
+	// torch.save, as checkpoints from before safetensors have them; Load
+	// reads them when there are no safetensors.
+	TorchWeightsFile      = "pytorch_model.bin"
+	TorchWeightsIndexFile = "pytorch_model.bin.index.json"
 )
 
 // Save writes the model to dir in Hugging Face's GPT-2 layout: config.json
@@ -81,8 +87,10 @@ func transposeInto(t, a []float32, r, c int) {
 }
 
 // Load reads a model saved by Save or by Hugging Face (GPT2LMHeadModel's
-// save_pretrained with safetensors): config.json and model.safetensors, or
-// the shards that model.safetensors.index.json lists. Tensor names may
+// save_pretrained): config.json and model.safetensors, or the shards that
+// model.safetensors.index.json lists, or, for checkpoints from before
+// safetensors, pytorch_model.bin or its shards (read by package torchsave,
+// which runs nothing a pickle names). Tensor names may
 // carry the "transformer." prefix; the attn.bias and attn.masked_bias
 // buffers and a tied lm_head.weight are ignored. Weights may be F32, F16 or
 // BF16. Errors name the file, the tensor, and the expected and found shape.
@@ -155,18 +163,26 @@ func Load(dir string) (*Model, error) {
 	return m, nil
 }
 
+// tensorFile is one file of a checkpoint: safetensors or torch.save.
+type tensorFile interface {
+	Names() []string
+	Info(name string) (dtype string, shape []int, ok bool)
+	Float32Into(name string, dst []float32) error
+	Close() error
+}
+
 // checkpointTensors is a checkpoint's tensors, in one file or in shards.
 type checkpointTensors struct {
-	names []string                     // every tensor, in file order
-	file  map[string]*safetensors.File // tensor → the file holding it
-	shard map[string]string            // tensor → its file's path
-	where string                       // model.safetensors or the index, for errors
+	names []string              // every tensor, in file order
+	file  map[string]tensorFile // tensor → the file holding it
+	shard map[string]string     // tensor → its file's path
+	where string                // the weights file or the index, for errors
 }
 
 func (w *checkpointTensors) path(name string) string { return w.shard[name] }
 
 func (w *checkpointTensors) close() {
-	done := map[*safetensors.File]bool{}
+	done := map[tensorFile]bool{}
 	for _, f := range w.file {
 		if !done[f] {
 			done[f] = true
@@ -175,35 +191,56 @@ func (w *checkpointTensors) close() {
 	}
 }
 
-// openWeights reads dir's model.safetensors, or else the shards its
-// model.safetensors.index.json lists. Shards are file names in dir; every
-// tensor the index maps to a shard must be in it, and a shard may hold no
-// tensor the index does not list.
+// weightFormats are the weight files Load looks for, in order: Hugging
+// Face's safetensors, then PyTorch's pickles (torch.save, as older
+// checkpoints have them), each as one file or as shards an index lists.
+var weightFormats = []struct {
+	file, index string
+	open        func(path string) (tensorFile, error)
+}{
+	{WeightsFile, WeightsIndexFile, func(p string) (tensorFile, error) { return safetensors.OpenFile(p) }},
+	{TorchWeightsFile, TorchWeightsIndexFile, func(p string) (tensorFile, error) { return torchsave.Open(p) }},
+}
+
+// openWeights opens dir's weights: the first of weightFormats' files or
+// indexes that dir holds. Shards are file names in dir; every tensor the
+// index maps to a shard must be in it, and a shard may hold no tensor the
+// index does not list.
 func openWeights(dir string) (*checkpointTensors, error) {
-	path := filepath.Join(dir, WeightsFile)
-	w := &checkpointTensors{file: map[string]*safetensors.File{}, shard: map[string]string{}, where: path}
-	if _, err := os.Stat(path); err == nil || !errors.Is(err, fs.ErrNotExist) {
-		f, err := safetensors.OpenFile(path)
+	for _, wf := range weightFormats {
+		path := filepath.Join(dir, wf.file)
+		if _, err := os.Stat(path); err == nil || !errors.Is(err, fs.ErrNotExist) {
+			f, err := wf.open(path)
+			if err != nil {
+				return nil, fmt.Errorf("gpt: load: %w", err)
+			}
+			w := &checkpointTensors{file: map[string]tensorFile{}, shard: map[string]string{}, where: path}
+			w.add(f, path)
+			return w, nil
+		}
+		index := filepath.Join(dir, wf.index)
+		b, err := os.ReadFile(index)
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
 		if err != nil {
 			return nil, fmt.Errorf("gpt: load: %w", err)
 		}
-		for _, name := range f.Names() {
-			w.names = append(w.names, name)
-			w.file[name], w.shard[name] = f, path
-		}
-		return w, nil
+		return openShards(dir, index, b, wf.open)
 	}
-	index := filepath.Join(dir, WeightsIndexFile)
-	b, err := os.ReadFile(index)
-	if errors.Is(err, fs.ErrNotExist) {
-		if _, e := os.Stat(filepath.Join(dir, "pytorch_model.bin")); e == nil {
-			return nil, fmt.Errorf("gpt: load %s: no %s (pytorch_model.bin is not supported: convert it to safetensors)", dir, WeightsFile)
-		}
-		return nil, fmt.Errorf("gpt: load %s: neither %s nor %s", dir, WeightsFile, WeightsIndexFile)
+	return nil, fmt.Errorf("gpt: load %s: no weights: none of %s, %s, %s or %s", dir, WeightsFile, WeightsIndexFile, TorchWeightsFile, TorchWeightsIndexFile)
+}
+
+// add lists f's tensors, found at path.
+func (w *checkpointTensors) add(f tensorFile, path string) {
+	for _, name := range f.Names() {
+		w.names = append(w.names, name)
+		w.file[name], w.shard[name] = f, path
 	}
-	if err != nil {
-		return nil, fmt.Errorf("gpt: load: %w", err)
-	}
+}
+
+// openShards opens the shards that the index file (contents b) lists.
+func openShards(dir, index string, b []byte, open func(string) (tensorFile, error)) (*checkpointTensors, error) {
 	var idx struct {
 		WeightMap map[string]string `json:"weight_map"`
 	}
@@ -213,35 +250,34 @@ func openWeights(dir string) (*checkpointTensors, error) {
 	if len(idx.WeightMap) == 0 {
 		return nil, fmt.Errorf("gpt: load %s: no weight_map", index)
 	}
-	w.where = index
-	shards := map[string]*safetensors.File{}
+	w := &checkpointTensors{file: map[string]tensorFile{}, shard: map[string]string{}, where: index}
+	shards := map[string]bool{}
 	var shardNames []string
 	for tensor, shard := range idx.WeightMap {
 		if shard == "" || shard != filepath.Base(shard) || shard == "." || shard == ".." {
 			return nil, fmt.Errorf("gpt: load %s: tensor %q: shard %q is not a file name in the model folder", index, tensor, shard)
 		}
-		if _, ok := shards[shard]; !ok {
-			shards[shard] = nil
+		if !shards[shard] {
+			shards[shard] = true
 			shardNames = append(shardNames, shard)
 		}
 	}
 	sort.Strings(shardNames)
 	for _, shard := range shardNames {
 		sp := filepath.Join(dir, shard)
-		f, err := safetensors.OpenFile(sp)
+		f, err := open(sp)
 		if err != nil {
 			w.close()
 			return nil, fmt.Errorf("gpt: load %s: %w", index, err)
 		}
-		shards[shard] = f
 		for _, name := range f.Names() {
 			if want, ok := idx.WeightMap[name]; !ok || want != shard {
+				f.Close()
 				w.close()
 				return nil, fmt.Errorf("gpt: load %s: tensor %q is in %s but the index puts it in %q", index, name, shard, want)
 			}
-			w.names = append(w.names, name)
-			w.file[name], w.shard[name] = f, sp
 		}
+		w.add(f, sp)
 	}
 	for tensor, shard := range idx.WeightMap {
 		if _, ok := w.file[tensor]; !ok {

@@ -269,3 +269,84 @@ func TestLoadShards(t *testing.T) {
 		})
 	}
 }
+
+// TestLoadTorchSave loads the parity model's weights as torch.save wrote
+// them in Hugging Face's layout (testdata/gen_torch_bin.py): both of
+// PyTorch's formats, float16, and shards with their index. Each gives the
+// parameters of the safetensors original (float16: as rounded to it).
+func TestLoadTorchSave(t *testing.T) {
+	want, err := Load(filepath.Join("testdata", "parity"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := os.ReadFile(filepath.Join("testdata", "parity", ConfigFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// dir returns a model folder holding config.json and the fixtures
+	// given, each under its Hugging Face name.
+	dir := func(files map[string]string) string {
+		d := t.TempDir()
+		files[ConfigFile] = ""
+		for to, from := range files {
+			b := cfg
+			if from != "" {
+				if b, err = os.ReadFile(filepath.Join("testdata", "torch", from)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if err := os.WriteFile(filepath.Join(d, to), b, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return d
+	}
+	for _, c := range []struct {
+		name  string
+		files map[string]string
+		tol   float64
+	}{
+		{"zip", map[string]string{TorchWeightsFile: "zip.bin"}, 0},
+		{"legacy", map[string]string{TorchWeightsFile: "legacy.bin"}, 0},
+		{"float16", map[string]string{TorchWeightsFile: "f16.bin"}, 1.0 / 1024},
+		{"shards", map[string]string{TorchWeightsIndexFile: "index.json",
+			"pytorch_model-00001-of-00002.bin": "shard1.bin", "pytorch_model-00002-of-00002.bin": "shard2.bin"}, 0},
+	} {
+		got, err := Load(dir(c.files))
+		if err != nil {
+			t.Errorf("%s: %v", c.name, err)
+			continue
+		}
+		for i, w := range want.params {
+			if d := math.Abs(float64(got.params[i] - w)); d > c.tol*math.Max(1, math.Abs(float64(w))) {
+				t.Errorf("%s: parameter %d is %v, want %v", c.name, i, got.params[i], w)
+				break
+			}
+		}
+	}
+
+	// safetensors win over pytorch_model.bin when a folder has both.
+	d := dir(map[string]string{TorchWeightsFile: "f16.bin"})
+	if err := want.Save(d); err != nil {
+		t.Fatal(err)
+	}
+	got, err := Load(d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if maxAbsDiff(got.params, want.params) != 0 {
+		t.Error("with both files present, Load did not read model.safetensors")
+	}
+
+	// A damaged pickle: the error names the file.
+	d = dir(map[string]string{})
+	if err := os.WriteFile(filepath.Join(d, TorchWeightsFile), []byte("\x80\x02cos\nsystem\n."), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Load(d); err == nil || !strings.Contains(err.Error(), TorchWeightsFile) || !strings.Contains(err.Error(), "os.system") {
+		t.Errorf("pickle naming os.system: error %v", err)
+	}
+	if _, err := Load(dir(map[string]string{})); err == nil || !strings.Contains(err.Error(), "no weights") {
+		t.Errorf("empty folder: error %v", err)
+	}
+}

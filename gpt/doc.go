@@ -29,7 +29,8 @@
 // Checkpoints use Hugging Face's GPT-2 layout (config.json and
 // model.safetensors, or shards listed in model.safetensors.index.json), so
 // a model saved by golem loads in transformers and GPT-2's published
-// weights load in golem.
+// weights load in golem; Load also reads older checkpoints' torch.save
+// weights (pytorch_model.bin).
 //
 // A model built for inference (Load, then Step or Generate) never
 // allocates gradients: they appear on the first call to Params, ZeroGrad
