@@ -30,15 +30,16 @@ func loadWant(t *testing.T) map[string]want {
 	return w
 }
 
-// TestCases reads one state dict in both formats, as PyTorch wrote it
-// (testdata/gen_cases.py): every dtype, views that share a storage
-// (transposed, narrowed, a strided column), a scalar, a Parameter, an
-// empty tensor, and plain values beside them, which are skipped.
+// TestCases reads one state dict as PyTorch wrote it in both formats, and
+// with pickle protocol 4 (testdata/gen_cases.py): every dtype, views that
+// share a storage (transposed, narrowed, a strided column), a scalar, a
+// Parameter, an empty tensor, and plain values beside them, which are
+// skipped.
 func TestCases(t *testing.T) {
 	ws := loadWant(t)
 	order := []string{"f32", "f16", "bf16", "f64", "i64", "i32", "i16", "i8", "u8", "bool",
 		"base", "transposed", "narrow", "column", "scalar", "param", "empty"}
-	for _, file := range []string{"cases_zip.pt", "cases_legacy.pt"} {
+	for _, file := range []string{"cases_zip.pt", "cases_legacy.pt", "cases_p4.pt"} {
 		f, err := Open(filepath.Join("testdata", file))
 		if err != nil {
 			t.Fatalf("%s: %v", file, err)

@@ -5,7 +5,7 @@ Run from torchsave/testdata with Debian's interpreter and torch (1.13 here):
     /usr/bin/python3 gen_cases.py
 Writes cases_zip.pt (the zip format, torch.save's default since 1.6),
 cases_legacy.pt (_use_new_zipfile_serialization=False, the format before
-it) and cases.json: for every tensor its dtype (safetensors' name), shape and
+it), cases_p4.pt (zip, pickle protocol 4) and cases.json: for every tensor its dtype (safetensors' name), shape and
 values in row-major order, as float64."""
 import collections, json
 import torch
@@ -36,6 +36,7 @@ sd["nested"] = {"inner": torch.randn(2), "f": 0.5, "t": (1, 2.0, None, True)}
 
 torch.save(sd, "cases_zip.pt")
 torch.save(sd, "cases_legacy.pt", _use_new_zipfile_serialization=False)
+torch.save(sd, "cases_p4.pt", pickle_protocol=4)  # FRAME, MEMOIZE, SHORT_BINUNICODE, ...
 
 names = {torch.float32: "F32", torch.float16: "F16", torch.bfloat16: "BF16", torch.float64: "F64",
          torch.int64: "I64", torch.int32: "I32", torch.int16: "I16", torch.int8: "I8",
