@@ -539,59 +539,18 @@ func (u *unpickler) step(op byte) error {
 		if len(u.stack) == 0 || u.top() == (mark{}) {
 			return errors.New("memoize an empty stack")
 		}
-		var k int64
-		switch op {
-		case 'q':
-			x, err := u.uint(1)
-			if err != nil {
+		k := int64(len(u.memo))
+		if op != 0x94 {
+			var err error
+			if k, err = u.memoKey(op == 'p', op == 'q'); err != nil {
 				return err
 			}
-			k = int64(x)
-		case 'r':
-			x, err := u.uint(4)
-			if err != nil {
-				return err
-			}
-			k = int64(x)
-		case 'p':
-			s, err := u.line()
-			if err != nil {
-				return err
-			}
-			x, err := strconv.ParseInt(s, 10, 64)
-			if err != nil {
-				return fmt.Errorf("memo key %q: %v", s, err)
-			}
-			k = x
-		default:
-			k = int64(len(u.memo))
 		}
 		u.memo[k] = u.top()
 	case 'h', 'j', 'g': // BINGET, LONG_BINGET, GET
-		var k int64
-		switch op {
-		case 'h':
-			x, err := u.uint(1)
-			if err != nil {
-				return err
-			}
-			k = int64(x)
-		case 'j':
-			x, err := u.uint(4)
-			if err != nil {
-				return err
-			}
-			k = int64(x)
-		default:
-			s, err := u.line()
-			if err != nil {
-				return err
-			}
-			x, err := strconv.ParseInt(s, 10, 64)
-			if err != nil {
-				return fmt.Errorf("memo key %q: %v", s, err)
-			}
-			k = x
+		k, err := u.memoKey(op == 'g', op == 'h')
+		if err != nil {
+			return err
 		}
 		v, ok := u.memo[k]
 		if !ok {
@@ -669,6 +628,27 @@ func (u *unpickler) step(op byte) error {
 		return fmt.Errorf("unsupported pickle opcode 0x%02x", op)
 	}
 	return nil
+}
+
+// memoKey reads a memo key: a text line, or 1 or 4 bytes.
+func (u *unpickler) memoKey(text, short bool) (int64, error) {
+	if text {
+		s, err := u.line()
+		if err != nil {
+			return 0, err
+		}
+		k, err := strconv.ParseInt(s, 10, 64)
+		if err != nil {
+			return 0, fmt.Errorf("memo key %q: %v", s, err)
+		}
+		return k, nil
+	}
+	n := 4
+	if short {
+		n = 1
+	}
+	k, err := u.uint(n)
+	return int64(k), err
 }
 
 // decodeLong reads a little-endian two's-complement integer: an int64 when

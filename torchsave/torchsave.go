@@ -194,19 +194,13 @@ func (f *File) openZip() (any, error) {
 	storages := map[string]*storage{}
 	u := newUnpickler(bytes.NewReader(data), int64(len(data)), func(pid any) (any, error) {
 		// ('storage', storage class, key, location, numel)
-		t, ok := pid.(tuple)
-		if !ok || len(t) != 5 || t[0] != "storage" {
-			return nil, fmt.Errorf("persistent id %s is not ('storage', class, key, location, numel)", describe(pid))
-		}
-		typ, ok1 := t[1].(storageType)
-		key, ok2 := t[2].(string)
-		numel, ok3 := t[4].(int64)
-		if !ok1 || !ok2 || !ok3 || numel < 0 {
-			return nil, fmt.Errorf("storage id (%s, %s, %s) is not (class, key, numel)", describe(t[1]), describe(t[2]), describe(t[4]))
+		_, dtype, key, numel, err := storageID(pid, 5)
+		if err != nil {
+			return nil, err
 		}
 		if s, ok := storages[key]; ok {
-			if s.dtype != typ.dtype || s.numel != numel {
-				return nil, fmt.Errorf("storage %q is %d %s here but %d %s before", key, numel, typ.dtype, s.numel, s.dtype)
+			if s.dtype != dtype || s.numel != numel {
+				return nil, fmt.Errorf("storage %q is %d %s here but %d %s before", key, numel, dtype, s.numel, s.dtype)
 			}
 			return s, nil
 		}
@@ -214,8 +208,8 @@ func (f *File) openZip() (any, error) {
 		if !ok {
 			return nil, fmt.Errorf("storage %q has no record %sdata/%s", key, f.prefix, key)
 		}
-		if need := uint64(numel) * uint64(safetensors.DtypeSize(typ.dtype)); numel > math.MaxInt64/8 || rec.UncompressedSize64 < need {
-			return nil, fmt.Errorf("storage %q: %d %s elements need %d bytes, its record has %d", key, numel, typ.dtype, need, rec.UncompressedSize64)
+		if need := uint64(numel) * uint64(safetensors.DtypeSize(dtype)); numel > math.MaxInt64/8 || rec.UncompressedSize64 < need {
+			return nil, fmt.Errorf("storage %q: %d %s elements need %d bytes, its record has %d", key, numel, dtype, need, rec.UncompressedSize64)
 		}
 		// torch.save stores records uncompressed; reading them in place
 		// bounds every storage by the file's size.
@@ -226,7 +220,7 @@ func (f *File) openZip() (any, error) {
 		if err != nil || start < 0 || rec.UncompressedSize64 > uint64(f.size-start) {
 			return nil, fmt.Errorf("storage record %s: %d bytes at byte %d run past the end of the file (%d bytes)", rec.Name, rec.UncompressedSize64, start, f.size)
 		}
-		s := &storage{dtype: typ.dtype, key: key, numel: numel, rec: rec, at: start}
+		s := &storage{dtype: dtype, key: key, numel: numel, rec: rec, at: start}
 		storages[key] = s
 		return s, nil
 	})
@@ -235,6 +229,22 @@ func (f *File) openZip() (any, error) {
 		return nil, fmt.Errorf("%s: %w", pkl.Name, err)
 	}
 	return v, nil
+}
+
+// storageID checks a storage's persistent id, a tuple of n: ('storage',
+// storage class, key, location, numel[, legacy view metadata]).
+func storageID(pid any, n int) (t tuple, dtype, key string, numel int64, err error) {
+	t, ok := pid.(tuple)
+	if !ok || len(t) != n || t[0] != "storage" {
+		return nil, "", "", 0, fmt.Errorf("persistent id %s is not a storage's ('storage', class, key, location, numel ...) of %d", describe(pid), n)
+	}
+	typ, ok1 := t[1].(storageType)
+	key, ok2 := t[2].(string)
+	numel, ok3 := t[4].(int64)
+	if !ok1 || !ok2 || !ok3 || numel < 0 {
+		return nil, "", "", 0, fmt.Errorf("storage id (%s, %s, %s) is not (class, key, numel)", describe(t[1]), describe(t[2]), describe(t[4]))
+	}
+	return t, typ.dtype, key, numel, nil
 }
 
 // readRecord reads a whole zip record of at most limit bytes.
@@ -323,22 +333,16 @@ func (f *File) openLegacy() (any, error) {
 	views := map[string]*storage{}
 	obj, err := next("object", func(pid any) (any, error) {
 		// ('storage', class, root key, location, numel, view metadata)
-		t, ok := pid.(tuple)
-		if !ok || len(t) != 6 || t[0] != "storage" {
-			return nil, fmt.Errorf("persistent id %s is not ('storage', class, key, location, numel, view)", describe(pid))
-		}
-		typ, ok1 := t[1].(storageType)
-		key, ok2 := t[2].(string)
-		numel, ok3 := t[4].(int64)
-		if !ok1 || !ok2 || !ok3 || numel < 0 {
-			return nil, fmt.Errorf("storage id (%s, %s, %s) is not (class, key, numel)", describe(t[1]), describe(t[2]), describe(t[4]))
+		t, dtype, key, numel, err := storageID(pid, 6)
+		if err != nil {
+			return nil, err
 		}
 		root, ok := roots[key]
 		if !ok {
-			root = &storage{dtype: typ.dtype, key: key, numel: numel}
+			root = &storage{dtype: dtype, key: key, numel: numel}
 			roots[key] = root
-		} else if root.dtype != typ.dtype || root.numel != numel {
-			return nil, fmt.Errorf("storage %q is %d %s here but %d %s before", key, numel, typ.dtype, root.numel, root.dtype)
+		} else if root.dtype != dtype || root.numel != numel {
+			return nil, fmt.Errorf("storage %q is %d %s here but %d %s before", key, numel, dtype, root.numel, root.dtype)
 		}
 		if t[5] == nil {
 			return root, nil
@@ -357,7 +361,7 @@ func (f *File) openLegacy() (any, error) {
 		if v, ok := views[vkey]; ok {
 			return v, nil
 		}
-		v := &storage{dtype: typ.dtype, key: key, numel: size, base: off}
+		v := &storage{dtype: dtype, key: key, numel: size, base: off}
 		views[vkey] = v
 		return v, nil
 	})
