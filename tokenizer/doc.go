@@ -42,9 +42,10 @@
 //
 // # Files
 //
-// Load looks at a model folder and loads whichever tokenizer is there
-// (Hugging Face's single-file tokenizer.json is not read: a folder needs
-// vocab.json and merges.txt beside it, as GPT-2's has).
+// Load looks at a model folder and loads whichever tokenizer is there:
+// vocab.json and merges.txt, OpenAI's encoder.json and vocab.bpe, or
+// Hugging Face's single-file tokenizer.json when it describes GPT-2's
+// byte-level BPE (any other kind is refused with the reason).
 // BPE.Save writes Hugging Face's vocab.json and merges.txt; Char.Save writes
 // vocab_char.json ({"type":"char","chars":[...]}). All writes are atomic.
 // Loading errors name the file and the line, column or token at fault.

@@ -17,13 +17,20 @@ import (
 
 // LoadBPE reads a GPT-2 style byte-level BPE from dir: vocab.json and
 // merges.txt (Hugging Face names) or, when those are absent, encoder.json
-// and vocab.bpe (OpenAI's names; the contents have the same format).
+// and vocab.bpe (OpenAI's names; the contents have the same format), or
+// else Hugging Face's single-file tokenizer.json (see ParseTokenizerJSON).
 // Errors name the file and the line or token at fault.
 func LoadBPE(dir string) (*BPE, error) {
 	vocabName, mergesName := HFVocabFile, HFMergesFile
 	if _, err := os.Stat(filepath.Join(dir, vocabName)); errNotExist(err) {
 		if _, err := os.Stat(filepath.Join(dir, GPT2VocabFile)); err == nil {
 			vocabName, mergesName = GPT2VocabFile, GPT2MergeFile
+		} else if tj := filepath.Join(dir, HFTokenizerFile); fileExists(tj) {
+			data, err := os.ReadFile(tj)
+			if err != nil {
+				return nil, fmt.Errorf("load bpe: %w", err)
+			}
+			return ParseTokenizerJSON(tj, data)
 		}
 	}
 	vpath := filepath.Join(dir, vocabName)
@@ -56,6 +63,12 @@ func ParseBPE(vocabName string, vocab []byte, mergesName string, merges []byte) 
 		return nil, fmt.Errorf("%s: %w", vocabName, err)
 	}
 	return b, nil
+}
+
+// fileExists reports whether path is there (and not a folder).
+func fileExists(path string) bool {
+	st, err := os.Stat(path)
+	return err == nil && !st.IsDir()
 }
 
 func parseVocab(name string, data []byte) (map[string]int, error) {

@@ -1,6 +1,7 @@
 package tokenizer
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"slices"
@@ -128,6 +129,35 @@ func FuzzLoad(f *testing.F) {
 		}
 		if !slices.Equal(c.Encode(s), b.Encode(s)) {
 			t.Fatal("Save then LoadBPE encodes differently")
+		}
+	})
+}
+
+func FuzzParseTokenizerJSON(f *testing.F) {
+	tok := small(f)
+	vocab, _ := json.Marshal(tok.Vocab())
+	var merges []string
+	for _, m := range tok.Merges() {
+		merges = append(merges, m[0]+" "+m[1])
+	}
+	ms, _ := json.Marshal(merges)
+	f.Add([]byte(`{"pre_tokenizer":{"type":"ByteLevel"},"model":{"type":"BPE","vocab":` + string(vocab) + `,"merges":` + string(ms) + `}}`))
+	f.Add([]byte(`{"added_tokens":[{"id":3,"content":"x"}],"pre_tokenizer":{"type":"ByteLevel"},"model":{"vocab":{"a":0},"merges":[["a","b"],"a b"]}}`))
+	f.Add([]byte(`{"model":{"type":"WordPiece"}}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		b, err := ParseTokenizerJSON("tokenizer.json", data)
+		if err != nil {
+			if !strings.Contains(err.Error(), "tokenizer.json") {
+				t.Fatalf("error does not name the file: %v", err)
+			}
+			return
+		}
+		if b.VocabSize() > 2*len(data)+1024 {
+			t.Fatalf("VocabSize %d from %d bytes", b.VocabSize(), len(data))
+		}
+		s := "fuzz: héllo 😀 \xff"
+		if got := b.Decode(b.Encode(s)); got != s {
+			t.Fatalf("loaded tokenizer does not round-trip: %q", got)
 		}
 	})
 }

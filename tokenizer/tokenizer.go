@@ -34,8 +34,8 @@ const (
 )
 
 // Load detects which tokenizer files are in a model directory and loads
-// them: vocab.json + merges.txt or encoder.json + vocab.bpe give a *BPE
-// (the Hugging Face names win when both pairs are there), vocab_char.json a
+// them: vocab.json + merges.txt, encoder.json + vocab.bpe or tokenizer.json
+// give a *BPE (in that order of preference, as LoadBPE), vocab_char.json a
 // *Char. A folder with both a BPE and a character vocabulary is an error:
 // the two disagree about every id.
 func Load(dir string) (Tokenizer, error) {
@@ -48,19 +48,18 @@ func Load(dir string) (Tokenizer, error) {
 	} else if !st.IsDir() {
 		return nil, fmt.Errorf("load tokenizer: %s is not a folder", dir)
 	}
-	hf := has(HFVocabFile) || has(HFMergesFile)
-	oa := has(GPT2VocabFile) || has(GPT2MergeFile)
+	bpe := has(HFVocabFile) || has(HFMergesFile) || has(GPT2VocabFile) || has(GPT2MergeFile) || has(HFTokenizerFile)
 	ch := has(CharFile)
 	switch {
-	case ch && (hf || oa):
+	case ch && bpe:
 		return nil, fmt.Errorf("load tokenizer: %s has both %s and BPE files; keep one", dir, CharFile)
 	case ch:
 		return LoadChar(dir)
-	case hf || oa:
+	case bpe:
 		return LoadBPE(dir)
 	}
-	return nil, fmt.Errorf("load tokenizer: %s has no tokenizer files (%s + %s, %s + %s, or %s)",
-		dir, HFVocabFile, HFMergesFile, GPT2VocabFile, GPT2MergeFile, CharFile)
+	return nil, fmt.Errorf("load tokenizer: %s has no tokenizer files (%s + %s, %s + %s, %s, or %s)",
+		dir, HFVocabFile, HFMergesFile, GPT2VocabFile, GPT2MergeFile, HFTokenizerFile, CharFile)
 }
 
 // errNotExist reports whether err says a file is missing.
