@@ -24,7 +24,8 @@ var littleEndian = binary.NativeEndian.Uint16([]byte{1, 0}) == 1
 // Float32Into reads them.
 type File struct {
 	name    string // the path, for errors
-	fh      *os.File
+	fh      io.ReaderAt
+	closer  io.Closer // the file Open opened; nil from Read
 	size    int64
 	zip     *zip.Reader // nil for the legacy format
 	prefix  string      // the zip's record folder, "archive/"
@@ -97,22 +98,35 @@ func Open(path string) (*File, error) {
 	if err != nil {
 		return nil, fmt.Errorf("torchsave: %w", err)
 	}
-	f, err := open(fh, path)
+	st, err := fh.Stat()
 	if err != nil {
 		fh.Close()
-		return nil, fmt.Errorf("torchsave: %s: %w", path, err)
+		return nil, fmt.Errorf("torchsave: %w", err)
+	}
+	f, err := Read(fh, st.Size(), path)
+	if err != nil {
+		fh.Close()
+		return nil, err
+	}
+	f.closer = fh
+	return f, nil
+}
+
+// Read is Open for the size bytes of r (a file in memory, a section of
+// another file), named name in errors. Close does not close r.
+func Read(r io.ReaderAt, size int64, name string) (*File, error) {
+	f, err := read(r, size, name)
+	if err != nil {
+		return nil, fmt.Errorf("torchsave: %s: %w", name, err)
 	}
 	return f, nil
 }
 
-func open(fh *os.File, name string) (*File, error) {
-	st, err := fh.Stat()
-	if err != nil {
-		return nil, err
-	}
-	f := &File{name: name, fh: fh, size: st.Size(), tensors: map[string]*tensorRef{}}
+func read(fh io.ReaderAt, size int64, name string) (*File, error) {
+	var err error
+	f := &File{name: name, fh: fh, size: size, tensors: map[string]*tensorRef{}}
 	head := make([]byte, 4)
-	if _, err := fh.ReadAt(head, 0); err != nil {
+	if k, _ := fh.ReadAt(head, 0); k != len(head) {
 		return nil, fmt.Errorf("too short for a torch.save file (%d bytes)", f.size)
 	}
 	var root any
@@ -517,5 +531,10 @@ func (f *File) readElems(s *storage, first int64, b []byte) error {
 	return nil
 }
 
-// Close closes the file.
-func (f *File) Close() error { return f.fh.Close() }
+// Close closes the file that Open opened.
+func (f *File) Close() error {
+	if f.closer == nil {
+		return nil
+	}
+	return f.closer.Close()
+}
