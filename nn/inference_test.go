@@ -131,3 +131,39 @@ func TestPredictWhileAnotherModelTrains(t *testing.T) {
 		t.Error("weights trained beside Evaluate differ from those trained alone")
 	}
 }
+
+// TestConcurrentPredict: goroutines calling Predict on one model at once
+// (a service answering requests) get what a lone call gets, for every kind
+// of layer. (CGO_ENABLED=1 go test -race ./nn checks it for data races.)
+func TestConcurrentPredict(t *testing.T) {
+	rng := tensor.NewRNG(5)
+	ids := tensor.FromSlice([]float32{0, 0, 3, 4, 5, 1, 2, 3, 4, 19}, 2, 5)
+	cases := []struct {
+		seq *Sequential
+		in  []int
+		x   *tensor.Tensor
+	}{
+		{NewSequential(&Embedding{InputDim: 20, OutputDim: 4, MaskZero: true}, &Bidirectional{Layer: &GRU{Units: 3, ReturnSequences: true}}, &LSTM{Units: 3}, &Dense{Units: 2, Activation: "softmax"}), []int{5}, ids},
+		{NewSequential(&Conv2D{Filters: 3, KernelSize: [2]int{3, 3}, Padding: "same"}, &BatchNorm{}, &MaxPool2D{}, &Flatten{}, &Dropout{Rate: 0.5}, &Dense{Units: 3}), []int{6, 6, 2}, tensor.RandN(rng, 2, 6, 6, 2)},
+		{NewSequential(&Conv1D{Filters: 4, KernelSize: 3, Padding: "same"}, &TransformerBlock{NumHeads: 2, FF: 8, Causal: true}, &MultiHeadAttention{NumHeads: 2, KeyDim: 2}, &LayerNorm{}, &GlobalAveragePooling1D{}, &Dense{Units: 2}), []int{5, 3}, tensor.RandN(rng, 2, 5, 3)},
+	}
+	for i, c := range cases {
+		m, err := NewModel(c.seq, c.in, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := m.Predict(c.x, 1).ToSlice()
+		var wg sync.WaitGroup
+		for range 8 {
+			wg.Go(func() {
+				for range 200 {
+					if got := m.Predict(c.x, 1).ToSlice(); !equal(got, want) {
+						t.Errorf("case %d: concurrent Predict %v, want %v", i, got, want)
+						return
+					}
+				}
+			})
+		}
+		wg.Wait()
+	}
+}

@@ -468,7 +468,8 @@ func (m *Model) Evaluate(x, y *tensor.Tensor, batchSize int) (Logs, error) {
 }
 
 // Predict runs the model on x in batches in inference mode, without
-// recording gradients, and returns the stacked outputs.
+// recording gradients, and returns the stacked outputs. Several goroutines
+// may call Predict on one model at once (but not while it trains).
 func (m *Model) Predict(x *tensor.Tensor, batchSize int) *tensor.Tensor {
 	if batchSize <= 0 {
 		batchSize = 32
