@@ -105,6 +105,7 @@ func runChat(cmd *cobra.Command, _ []string) error {
 			fmt.Fprintln(cmd.ErrOrStderr(), "(conversation reset)")
 			continue
 		}
+		encodeWarn(cmd.ErrOrStderr(), tok, line, "your message") // warns only
 		convo.WriteString(chatUser + line + "\n" + chatAssistant)
 		fmt.Fprint(out, chatAssistant)
 		sw := &stopWriter{w: out, stop: chatStop}

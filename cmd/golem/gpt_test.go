@@ -390,4 +390,18 @@ func TestScore(t *testing.T) {
 			t.Errorf("%v: %v, want an error mentioning %q", c.args, err, c.want)
 		}
 	}
+
+	// Characters the vocabulary lacks are skipped with a warning, in a
+	// scored text as in a prompt; a text the vocabulary covers gets none.
+	_, stderr, err := runGolem(t, "hello € wörld", "score", "--model", dir, "--text", "-")
+	if err != nil || !strings.Contains(stderr, `skipped 2 character(s) not in the model's vocabulary (the first: '€' at byte 6)`) {
+		t.Errorf("score of unknown characters: %v, stderr %q", err, stderr)
+	}
+	_, stderr, err = runGolem(t, "", "sample", "--model", dir, "--prompt", "ab€", "--max-tokens", "2")
+	if err != nil || !strings.Contains(stderr, "--prompt: skipped 1 character(s)") {
+		t.Errorf("sample with an unknown character: %v, stderr %q", err, stderr)
+	}
+	if _, stderr, _ = runGolem(t, long, "score", "--model", dir, "--text", "-"); strings.Contains(stderr, "warning") {
+		t.Errorf("warning for a text the vocabulary covers: %q", stderr)
+	}
 }

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/golemml/golem/gpt"
 	"github.com/golemml/golem/sampling"
@@ -75,6 +76,28 @@ func eotOf(t tokenizer.Tokenizer) int {
 		return e.EOT()
 	}
 	return -1
+}
+
+// encodeWarn encodes text, telling w what a character vocabulary had to
+// skip (a byte-level BPE encodes every text), so that a prompt or a scored
+// text is never silently cut.
+func encodeWarn(w io.Writer, tok tokenizer.Tokenizer, text, what string) []int {
+	ids := tok.Encode(text)
+	c, ok := tok.(*tokenizer.Char)
+	if !ok || len(ids) == utf8.RuneCountInString(text) {
+		return ids
+	}
+	skipped, first, at := 0, rune(0), 0
+	for off, r := range text {
+		if _, err := c.EncodeStrict(string(r)); err != nil {
+			if skipped == 0 {
+				first, at = r, off
+			}
+			skipped++
+		}
+	}
+	fmt.Fprintf(w, "golem: warning: %s: skipped %d character(s) not in the model's vocabulary (the first: %q at byte %d)\n", what, skipped, first, at)
+	return ids
 }
 
 // loadModel loads a model folder written by golem train (or a Hugging

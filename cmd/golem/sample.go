@@ -58,7 +58,7 @@ func runSample(cmd *cobra.Command, _ []string) error {
 	if err != nil {
 		return err
 	}
-	ids := tok.Encode(prompt)
+	ids := encodeWarn(cmd.ErrOrStderr(), tok, prompt, "--prompt")
 	if len(ids) == 0 {
 		if e := eotOf(tok); e >= 0 {
 			ids = []int{e}

@@ -65,7 +65,7 @@ func runScore(cmd *cobra.Command, _ []string) error {
 	if err != nil {
 		return err
 	}
-	ids := tok.Encode(string(b))
+	ids := encodeWarn(cmd.ErrOrStderr(), tok, string(b), "--text "+sf.text)
 	if e := eotOf(tok); e >= 0 {
 		ids = append([]int{e}, ids...)
 	}
