@@ -235,6 +235,16 @@ func TestTrainInitFrom(t *testing.T) {
 	if !bytes.Equal(v0, v1) {
 		t.Error("fine-tuned model has another vocabulary")
 	}
+	// New text with characters the base vocabulary lacks: they are
+	// skipped, and the run says so.
+	raw, _ := os.ReadFile(data)
+	other := filepath.Join(t.TempDir(), "other.txt")
+	os.WriteFile(other, append(raw, "§§§ ☃\n"...), 0o644)
+	_, e, err = runGolem(t, "", "train", "--init-from", base, "--data", other, "--out", filepath.Join(t.TempDir(), "ft2"), "--iters", "1",
+		"--batch", "4", "--eval-iters", "1", "--plain")
+	if err != nil || !strings.Contains(e, "--data: skipped 4 character(s) not in the model's vocabulary (the first: '§'") {
+		t.Errorf("fine-tuning on text with new characters: %v\n%s", err, e)
+	}
 }
 
 func TestTrainCommandErrors(t *testing.T) {

@@ -311,7 +311,7 @@ func runTraining(cmd *cobra.Command, tf *trainFlags, quick bool) (*trainOutcome,
 	if sp, ok := tok.(interface{ EncodeWithSpecial(string) []int }); ok {
 		ids = sp.EncodeWithSpecial(text)
 	} else {
-		ids = tok.Encode(text)
+		ids = encodeWarn(errw, tok, text, "--data")
 	}
 	trainIDs, valIDs := train.Split(ids, 0.9)
 	cfgJSON, _ := json.Marshal(cfg)
