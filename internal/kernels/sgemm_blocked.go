@@ -161,6 +161,10 @@ func (j *gemmJob) packBStrips(lo, hi int) {
 // packAStrips packs strips [lo,hi) of the current kc slice of A into dst.
 func (j *gemmJob) packAStrips(dst []float32, lo, hi int) {
 	mr, kb := j.g.mr, j.kb
+	if j.transA {
+		packAT(dst, j.a, j.lda, j.pc, kb, lo*mr, min(hi*mr, j.m), mr)
+		return
+	}
 	for s := lo; s < hi; s++ {
 		i0 := s * mr
 		packA(dst[(s-lo)*kb*mr:(s-lo+1)*kb*mr], j.transA, j.a, j.lda, j.pc, kb, i0, min(mr, j.m-i0), mr)
@@ -379,11 +383,7 @@ func packB(dst []float32, transB bool, b []float32, ldb, pc, kb, j0, w, nr int) 
 func packA(dst []float32, transA bool, a []float32, lda, pc, kb, i0, h, mr int) {
 	dst = dst[:kb*mr]
 	if transA {
-		for p := 0; p < kb; p++ {
-			d := dst[p*mr : (p+1)*mr]
-			copy(d, a[(pc+p)*lda+i0:(pc+p)*lda+i0+h])
-			clear(d[h:])
-		}
+		packAT(dst, a, lda, pc, kb, i0, i0+h, mr)
 		return
 	}
 	if h == 6 && mr == 6 {
@@ -423,6 +423,52 @@ func packA(dst []float32, transA bool, a []float32, lda, pc, kb, i0, h, mr int) 
 		d := dst[ii:]
 		for p, v := range src {
 			d[p*mr] = v
+		}
+	}
+}
+
+// packAT packs rows [r0,r1) of op(A) = Aᵀ, steps pc..pc+kb of k, into
+// consecutive strips of kb columns of mr values, zero-padding the last
+// strip's missing rows. It walks A a row at a time, where those rows are
+// r1-r0 contiguous values, so that each cache line of A is read once for
+// all the strips (packing one strip at a time read a line per step of k
+// for 6 values, and cost as much as the product of a weight gradient).
+func packAT(dst, a []float32, lda, pc, kb, r0, r1, mr int) {
+	n := r1 - r0
+	full := n / mr
+	rem := n - full*mr
+	if rem > 0 {
+		clear(dst[full*kb*mr : (full+1)*kb*mr]) // the last strip's padding
+	}
+	for p := 0; p < kb; p++ {
+		row := a[(pc+p)*lda+r0 : (pc+p)*lda+r1]
+		switch mr {
+		case 6:
+			for s := 0; s < full; s++ {
+				src := row[s*6 : s*6+6 : s*6+6]
+				d := dst[(s*kb+p)*6 : (s*kb+p)*6+6 : (s*kb+p)*6+6]
+				d[0], d[1], d[2], d[3], d[4], d[5] = src[0], src[1], src[2], src[3], src[4], src[5]
+			}
+		case 8:
+			for s := 0; s < full; s++ {
+				src := row[s*8 : s*8+8 : s*8+8]
+				d := dst[(s*kb+p)*8 : (s*kb+p)*8+8 : (s*kb+p)*8+8]
+				d[0], d[1], d[2], d[3] = src[0], src[1], src[2], src[3]
+				d[4], d[5], d[6], d[7] = src[4], src[5], src[6], src[7]
+			}
+		default:
+			for s := 0; s < full; s++ {
+				d := dst[(s*kb+p)*mr : (s*kb+p)*mr+mr]
+				for i, v := range row[s*mr : s*mr+mr] {
+					d[i] = v
+				}
+			}
+		}
+		if rem > 0 {
+			d := dst[(full*kb+p)*mr:]
+			for i, v := range row[full*mr:] {
+				d[i] = v
+			}
 		}
 	}
 }

@@ -432,3 +432,34 @@ func TestSgemmDirectKernels(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkSgemmTrans times the transposed products of a training step, at
+// the baby GPT's sizes (768 rows of 128 wide, a 384-wide layer): the
+// forward pass x·Wᵀ, the weight gradient dYᵀ·x and the input gradient dY·W.
+func BenchmarkSgemmTrans(b *testing.B) {
+	for _, c := range []struct {
+		name           string
+		transA, transB bool
+		m, n, k        int
+	}{
+		{"xWt", false, true, 768, 384, 128},
+		{"dYtX", true, false, 384, 128, 768},
+		{"dYW", false, false, 768, 128, 384},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			r := rand.New(rand.NewPCG(1, 2))
+			a, bb, z := randSlice(r, c.m*c.k), randSlice(r, c.k*c.n), make([]float32, c.m*c.n)
+			lda, ldb := c.k, c.n
+			if c.transA {
+				lda = c.m
+			}
+			if c.transB {
+				ldb = c.k
+			}
+			for b.Loop() {
+				Sgemm(c.transA, c.transB, c.m, c.n, c.k, 1, a, lda, bb, ldb, 0, z, c.n)
+			}
+			b.ReportMetric(2*float64(c.m*c.n*c.k)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOPS")
+		})
+	}
+}
