@@ -33,3 +33,22 @@ func ExampleGatherAlong() {
 	// loss 0.1672
 	// [-0.1065 0.0533 0.0533 0.0226 -0.0453 0.0226]
 }
+
+// Inference on a model's weights while other code trains: WithoutGrad
+// takes only w out of the graph, so nothing is recorded for the prediction
+// and v, which another goroutine may be training, is untouched.
+func ExampleWithoutGrad() {
+	w := tensor.FromSlice([]float32{2, -1}, 2, 1).RequiresGrad()
+	v := tensor.FromSlice([]float32{1}, 1).RequiresGrad()
+	x := tensor.FromSlice([]float32{3, 4}, 1, 2)
+	tensor.WithoutGrad([]*tensor.Tensor{w}, func() {
+		y := tensor.MatMul(x, w)
+		fmt.Println(y.ToSlice(), y.NeedsGrad())
+		fmt.Println(tensor.Mul(v, v).NeedsGrad())
+	})
+	fmt.Println(w.NeedsGrad())
+	// Output:
+	// [2] false
+	// true
+	// true
+}
