@@ -86,6 +86,12 @@ type hfConfig struct {
 	InitializerRange  *float64 `json:"initializer_range,omitempty"`
 	TieWordEmbeddings *bool    `json:"tie_word_embeddings,omitempty"`
 	Bias              *bool    `json:"bias,omitempty"` // golem's extension: false for bias-free layers
+	// Read only to refuse GPT-2 variants whose maths golem's GPT does not
+	// do (Stanford CRFM's Mistral checkpoints scale attention by layer).
+	NInner                     *int  `json:"n_inner,omitempty"`
+	ScaleAttnWeights           *bool `json:"scale_attn_weights,omitempty"`
+	ScaleAttnByInverseLayerIdx *bool `json:"scale_attn_by_inverse_layer_idx,omitempty"`
+	AddCrossAttention          *bool `json:"add_cross_attention,omitempty"`
 }
 
 // golemConfig is Config as golem's own JSON (nanoGPT's GPTConfig names).
@@ -161,6 +167,16 @@ func ParseConfig(b []byte) (Config, error) {
 		case "", "gelu_new", "gelu_pytorch_tanh":
 		default:
 			return Config{}, fmt.Errorf("activation_function %q: golem's GPT supports only gelu_new (tanh approximation)", h.ActivationFunc)
+		}
+		switch {
+		case h.NInner != nil && *h.NInner != 4**h.NEmbd:
+			return Config{}, fmt.Errorf("n_inner %d: golem's GPT has an MLP 4·n_embd = %d wide", *h.NInner, 4**h.NEmbd)
+		case h.ScaleAttnWeights != nil && !*h.ScaleAttnWeights:
+			return Config{}, fmt.Errorf("scale_attn_weights false: golem's GPT scales attention by 1/sqrt(head size)")
+		case h.ScaleAttnByInverseLayerIdx != nil && *h.ScaleAttnByInverseLayerIdx:
+			return Config{}, fmt.Errorf("scale_attn_by_inverse_layer_idx true: golem's GPT does not scale attention by layer")
+		case h.AddCrossAttention != nil && *h.AddCrossAttention:
+			return Config{}, fmt.Errorf("add_cross_attention true: golem's GPT is decoder-only, without cross-attention")
 		}
 		if h.TieWordEmbeddings != nil && !*h.TieWordEmbeddings {
 			return Config{}, fmt.Errorf("tie_word_embeddings false: golem's GPT ties lm_head to wte")
