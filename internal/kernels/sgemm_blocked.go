@@ -368,7 +368,36 @@ func packB(dst []float32, transB bool, b []float32, ldb, pc, kb, j0, w, nr int) 
 	const tile = 16
 	for p0 := 0; p0 < kb; p0 += tile {
 		pn := min(tile, kb-p0)
-		for jj := 0; jj < w; jj++ {
+		jj := 0
+		// Eight, then four rows of B at a time: contiguous stores per step of k.
+		for ; jj+8 <= w; jj += 8 {
+			o := (j0+jj)*ldb + pc + p0
+			s0 := b[o : o+pn]
+			s1 := b[o+ldb : o+ldb+pn]
+			s2 := b[o+2*ldb : o+2*ldb+pn]
+			s3 := b[o+3*ldb : o+3*ldb+pn]
+			s4 := b[o+4*ldb : o+4*ldb+pn]
+			s5 := b[o+5*ldb : o+5*ldb+pn]
+			s6 := b[o+6*ldb : o+6*ldb+pn]
+			s7 := b[o+7*ldb : o+7*ldb+pn]
+			for q := range s0 {
+				d := dst[(p0+q)*nr+jj : (p0+q)*nr+jj+8 : (p0+q)*nr+jj+8]
+				d[0], d[1], d[2], d[3] = s0[q], s1[q], s2[q], s3[q]
+				d[4], d[5], d[6], d[7] = s4[q], s5[q], s6[q], s7[q]
+			}
+		}
+		for ; jj+4 <= w; jj += 4 {
+			o := (j0+jj)*ldb + pc + p0
+			s0 := b[o : o+pn]
+			s1 := b[o+ldb : o+ldb+pn]
+			s2 := b[o+2*ldb : o+2*ldb+pn]
+			s3 := b[o+3*ldb : o+3*ldb+pn]
+			for q := range s0 {
+				d := dst[(p0+q)*nr+jj : (p0+q)*nr+jj+4 : (p0+q)*nr+jj+4]
+				d[0], d[1], d[2], d[3] = s0[q], s1[q], s2[q], s3[q]
+			}
+		}
+		for ; jj < w; jj++ {
 			src := b[(j0+jj)*ldb+pc+p0 : (j0+jj)*ldb+pc+p0+pn]
 			d := dst[p0*nr+jj:]
 			for q, v := range src {
