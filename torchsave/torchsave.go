@@ -27,8 +27,7 @@ type File struct {
 	fh      io.ReaderAt
 	closer  io.Closer // the file Open opened; nil from Read
 	size    int64
-	zip     *zip.Reader // nil for the legacy format
-	prefix  string      // the zip's record folder, "archive/"
+	prefix  string // the zip format's record folder, "archive/"
 	names   []string
 	tensors map[string]*tensorRef
 }
@@ -53,8 +52,20 @@ type storage struct {
 	base int64 // a legacy view's first element within its root storage
 }
 
-// check verifies that every element the view reaches lies in its storage.
+// maxElems bounds a tensor's element count (a view may repeat its
+// storage's elements with zero strides, so the file's size does not).
+const maxElems = 1 << 40
+
+// check verifies that every element the view reaches lies in its storage,
+// and that its element count is sane.
 func (t *tensorRef) check() error {
+	n := int64(1)
+	for _, d := range t.shape {
+		if d != 0 && n > maxElems/int64(d) {
+			return fmt.Errorf("tensor of size %v has more than 2^40 elements", t.shape)
+		}
+		n *= int64(d)
+	}
 	last := t.offset
 	for i, n := range t.shape {
 		if n == 0 {
@@ -174,7 +185,6 @@ func (f *File) openZip() (any, error) {
 	if err != nil {
 		return nil, fmt.Errorf("reading it as a zip: %w", err)
 	}
-	f.zip = zr
 	var pkl *zip.File
 	records := map[string]*zip.File{}
 	for _, r := range zr.File {

@@ -168,6 +168,21 @@ func TestErrors(t *testing.T) {
 			}
 			return n, d
 		}), `byteorder "big"`},
+		{"too many elements", rezip(t, "", func(n string, d []byte) (string, []byte) {
+			if strings.HasSuffix(n, "data.pkl") {
+				// "scalar" (offset 0, size (), stride ()) becomes a view of
+				// size (2^30, 2^30) with strides (0, 0), as torch.save writes
+				// an expanded tensor.
+				i := bytes.Index(d, []byte("scalar"))
+				j := i + bytes.Index(d[i:], []byte("QK\x00))"))
+				var out []byte
+				out = append(out, d[:j+3]...)
+				out = append(out, "J\x00\x00\x00\x40J\x00\x00\x00\x40\x86K\x00K\x00\x86"...)
+				out = append(out, d[j+5:]...)
+				return n, out
+			}
+			return n, d
+		}), "more than 2^40 elements"},
 		{"compressed storage", rezip(t, "/data/2", func(n string, d []byte) (string, []byte) { return n, d }), "cases_zip/data/2 is compressed"},
 		{"torchscript", rezip(t, "", func(n string, d []byte) (string, []byte) {
 			if strings.HasSuffix(n, "/version") {
