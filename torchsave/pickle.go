@@ -620,7 +620,7 @@ func (u *unpickler) step(op byte) error {
 		_, err := u.popMark()
 		return err
 	case '2': // DUP
-		if len(u.stack) == 0 {
+		if len(u.stack) == 0 || u.top() == (mark{}) {
 			return errors.New("stack underflow")
 		}
 		u.push(u.top())
