@@ -441,7 +441,8 @@ func (m *Model) logs(loss float64, prefix string) Logs {
 }
 
 // Evaluate returns the loss and metrics over x and y, in batches, without
-// recording gradients.
+// recording gradients. It resets and fills the model's metrics, so calls
+// on one model must not overlap (Predict's may).
 func (m *Model) Evaluate(x, y *tensor.Tensor, batchSize int) (Logs, error) {
 	if m.loss == nil {
 		return nil, fmt.Errorf("nn.Evaluate: model is not compiled")
