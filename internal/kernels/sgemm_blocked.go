@@ -1,6 +1,9 @@
 package kernels
 
-import "sync"
+import (
+	"fmt"
+	"sync"
+)
 
 // The blocked SGEMM, after GotoBLAS and BLIS. For each nc-wide column block
 // of op(B) and each kc-deep slice of the k dimension, the kc×nc panel of B
@@ -458,46 +461,38 @@ func packA(dst []float32, transA bool, a []float32, lda, pc, kb, i0, h, mr int) 
 
 // packAT packs rows [r0,r1) of op(A) = Aᵀ, steps pc..pc+kb of k, into
 // consecutive strips of kb columns of mr values, zero-padding the last
-// strip's missing rows. It walks A a row at a time, where those rows are
-// r1-r0 contiguous values, so that each cache line of A is read once for
-// all the strips (packing one strip at a time read a line per step of k
-// for 6 values, and cost as much as the product of a weight gradient).
+// strip's missing rows. Each step of a strip is mr contiguous values of a
+// row of A, so a strip is kb groups copied with one masked load and store
+// each (copyGroups); its rows of A stay in cache for the next strips.
+// (Copying with a memmove call per group cost as much as the product of
+// a weight gradient.)
 func packAT(dst, a []float32, lda, pc, kb, r0, r1, mr int) {
 	n := r1 - r0
-	full := n / mr
-	rem := n - full*mr
-	if rem > 0 {
-		clear(dst[full*kb*mr : (full+1)*kb*mr]) // the last strip's padding
-	}
-	for p := 0; p < kb; p++ {
-		row := a[(pc+p)*lda+r0 : (pc+p)*lda+r1]
-		switch mr {
-		case 6:
-			for s := 0; s < full; s++ {
-				src := row[s*6 : s*6+6 : s*6+6]
-				d := dst[(s*kb+p)*6 : (s*kb+p)*6+6 : (s*kb+p)*6+6]
-				d[0], d[1], d[2], d[3], d[4], d[5] = src[0], src[1], src[2], src[3], src[4], src[5]
-			}
-		case 8:
-			for s := 0; s < full; s++ {
-				src := row[s*8 : s*8+8 : s*8+8]
-				d := dst[(s*kb+p)*8 : (s*kb+p)*8+8 : (s*kb+p)*8+8]
-				d[0], d[1], d[2], d[3] = src[0], src[1], src[2], src[3]
-				d[4], d[5], d[6], d[7] = src[4], src[5], src[6], src[7]
-			}
-		default:
-			for s := 0; s < full; s++ {
-				d := dst[(s*kb+p)*mr : (s*kb+p)*mr+mr]
-				for i, v := range row[s*mr : s*mr+mr] {
-					d[i] = v
-				}
-			}
+	for s := 0; s*mr < n; s++ {
+		h := min(mr, n-s*mr)
+		d := dst[s*kb*mr : (s+1)*kb*mr]
+		if h < mr {
+			clear(d) // the padding rows
 		}
-		if rem > 0 {
-			d := dst[(full*kb+p)*mr:]
-			for i, v := range row[full*mr:] {
-				d[i] = v
-			}
+		copyGroups(d, mr, a[pc*lda+r0+s*mr:], lda, kb, h)
+	}
+}
+
+// checkGroups panics unless copyGroups' n groups of w floats lie within
+// dst and src (the assembly trusts it).
+func checkGroups(dst []float32, dstStride int, src []float32, srcStride, n, w int) {
+	if w < 1 || w > 16 || dstStride < w || srcStride < w ||
+		(n-1)*dstStride+w > len(dst) || (n-1)*srcStride+w > len(src) {
+		panic(fmt.Sprintf("kernels: copyGroups of %d groups of %d (strides %d, %d) over %d and %d floats", n, w, dstStride, srcStride, len(dst), len(src)))
+	}
+}
+
+// copyGroupsGo is copyGroups in Go.
+func copyGroupsGo(dst []float32, dstStride int, src []float32, srcStride, n, w int) {
+	for i := range n {
+		d := dst[i*dstStride : i*dstStride+w]
+		for j, v := range src[i*srcStride : i*srcStride+w] {
+			d[j] = v
 		}
 	}
 }

@@ -11,3 +11,16 @@ func implFor(n int) *gemmImpl { return &bestImpl }
 // gemmImpls lists every SGEMM implementation this build and CPU can run,
 // for tests and benchmarks.
 func gemmImpls() []*gemmImpl { return []*gemmImpl{&goImpl} }
+
+// useAVX512Pack is false: this build packs in Go.
+var useAVX512Pack = false
+
+// copyGroups copies n groups of w floats, src[i·srcStride:][:w] to
+// dst[i·dstStride:][:w].
+func copyGroups(dst []float32, dstStride int, src []float32, srcStride, n, w int) {
+	if n <= 0 {
+		return
+	}
+	checkGroups(dst, dstStride, src, srcStride, n, w)
+	copyGroupsGo(dst, dstStride, src, srcStride, n, w)
+}

@@ -463,3 +463,36 @@ func BenchmarkSgemmTrans(b *testing.B) {
 		})
 	}
 }
+
+// TestCopyGroups checks copyGroups (AVX-512 where the CPU has it, and the
+// Go version) for every group width: each group lands whole, and nothing
+// between or after the groups is written.
+func TestCopyGroups(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	for _, asm := range []bool{true, false} {
+		old := useAVX512Pack
+		useAVX512Pack = asm && old
+		for w := 1; w <= 16; w++ {
+			for _, n := range []int{1, 2, 3, 4, 5, 9} {
+				ss, ds := w+r.IntN(5), w+r.IntN(7)
+				src := randSlice(r, (n-1)*ss+w)
+				dst := make([]float32, (n-1)*ds+w+3)
+				for i := range dst {
+					dst[i] = -1
+				}
+				copyGroups(dst, ds, src, ss, n, w)
+				for i := range dst {
+					g, j := i/ds, i%ds
+					want := float32(-1)
+					if g < n && j < w {
+						want = src[g*ss+j]
+					}
+					if dst[i] != want {
+						t.Fatalf("asm %v, w %d, n %d, strides %d/%d: dst[%d] = %v, want %v", useAVX512Pack, w, n, ss, ds, i, dst[i], want)
+					}
+				}
+			}
+		}
+		useAVX512Pack = old
+	}
+}
