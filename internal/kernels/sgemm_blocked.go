@@ -361,19 +361,31 @@ func packB(dst []float32, transB bool, b []float32, ldb, pc, kb, j0, w, nr int) 
 		}
 		return
 	}
-	// op(B) = Bᵀ: a transpose, done in tiles of 16 steps of k so that the
-	// rows of dst being written stay in L1.
+	// op(B) = Bᵀ: a transpose. Whole 8×8 blocks in assembly where there is
+	// some, then the rest (or all) in Go.
 	if w < nr {
 		for p := 0; p < kb; p++ {
 			clear(dst[p*nr+w : (p+1)*nr])
 		}
 	}
+	j8, p8 := 0, 0
+	if transposePanel(dst, nr, b[j0*ldb+pc:], ldb, kb/8, w/8) {
+		j8, p8 = w/8*8, kb/8*8
+	}
+	packBT(dst, b, ldb, pc, j0, nr, j8, w, 0, kb)  // rows the blocks left out
+	packBT(dst, b, ldb, pc, j0, nr, 0, j8, p8, kb) // steps the blocks left out
+}
+
+// packBT packs rows [jLo, jHi) of the transposed B strip at j0, steps
+// [pLo, pHi) of k from pc, into dst (stride nr), in Go: tiles of 16 steps
+// so that the rows of dst being written stay in L1, eight rows of B at a
+// time so that the stores of a step are contiguous.
+func packBT(dst, b []float32, ldb, pc, j0, nr, jLo, jHi, pLo, pHi int) {
 	const tile = 16
-	for p0 := 0; p0 < kb; p0 += tile {
-		pn := min(tile, kb-p0)
-		jj := 0
-		// Eight, then four rows of B at a time: contiguous stores per step of k.
-		for ; jj+8 <= w; jj += 8 {
+	for p0 := pLo; p0 < pHi; p0 += tile {
+		pn := min(tile, pHi-p0)
+		jj := jLo
+		for ; jj+8 <= jHi; jj += 8 {
 			o := (j0+jj)*ldb + pc + p0
 			s0 := b[o : o+pn]
 			s1 := b[o+ldb : o+ldb+pn]
@@ -389,18 +401,7 @@ func packB(dst []float32, transB bool, b []float32, ldb, pc, kb, j0, w, nr int) 
 				d[4], d[5], d[6], d[7] = s4[q], s5[q], s6[q], s7[q]
 			}
 		}
-		for ; jj+4 <= w; jj += 4 {
-			o := (j0+jj)*ldb + pc + p0
-			s0 := b[o : o+pn]
-			s1 := b[o+ldb : o+ldb+pn]
-			s2 := b[o+2*ldb : o+2*ldb+pn]
-			s3 := b[o+3*ldb : o+3*ldb+pn]
-			for q := range s0 {
-				d := dst[(p0+q)*nr+jj : (p0+q)*nr+jj+4 : (p0+q)*nr+jj+4]
-				d[0], d[1], d[2], d[3] = s0[q], s1[q], s2[q], s3[q]
-			}
-		}
-		for ; jj < w; jj++ {
+		for ; jj < jHi; jj++ {
 			src := b[(j0+jj)*ldb+pc+p0 : (j0+jj)*ldb+pc+p0+pn]
 			d := dst[p0*nr+jj:]
 			for q, v := range src {

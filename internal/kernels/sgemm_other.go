@@ -12,8 +12,11 @@ func implFor(n int) *gemmImpl { return &bestImpl }
 // for tests and benchmarks.
 func gemmImpls() []*gemmImpl { return []*gemmImpl{&goImpl} }
 
-// useAVX512Pack is false: this build packs in Go.
-var useAVX512Pack = false
+// useAVX512Pack and useAVX2Pack are false: this build packs in Go.
+var useAVX512Pack, useAVX2Pack = false, false
+
+// transposePanel reports that this build has no assembly transpose.
+func transposePanel(dst []float32, nr int, src []float32, ldb, kb8, w8 int) bool { return false }
 
 // copyGroups copies n groups of w floats, src[i·srcStride:][:w] to
 // dst[i·dstStride:][:w].
