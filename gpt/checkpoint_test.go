@@ -349,4 +349,13 @@ func TestLoadTorchSave(t *testing.T) {
 	if _, err := Load(dir(map[string]string{})); err == nil || !strings.Contains(err.Error(), "no weights") {
 		t.Errorf("empty folder: error %v", err)
 	}
+	// A clone of a model repository without git-lfs holds pointer files.
+	pointer := "version https://git-lfs.github.com/spec/v1\noid sha256:248dfc3911869ec493c76e65bf2fcf7f615828b0254c12b473182f0f81d3a707\nsize 548105171\n"
+	for _, name := range []string{WeightsFile, TorchWeightsFile} {
+		d := dir(map[string]string{})
+		os.WriteFile(filepath.Join(d, name), []byte(pointer), 0o644)
+		if _, err := Load(d); err == nil || !strings.Contains(err.Error(), "Git LFS pointer") || !strings.Contains(err.Error(), name) {
+			t.Errorf("%s as a Git LFS pointer: error %v", name, err)
+		}
+	}
 }

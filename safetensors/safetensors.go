@@ -14,6 +14,8 @@ import (
 	"strings"
 	"unicode/utf8"
 	"unsafe"
+
+	"github.com/golemml/golem/internal/lfs"
 )
 
 // littleEndian reports whether this machine stores numbers as the format
@@ -135,6 +137,9 @@ func readHeader(r io.ReaderAt, size int64, name string) (*File, uint64, error) {
 		return nil, 0, fail("reading header length: %v", err)
 	}
 	n := binary.LittleEndian.Uint64(lenBuf[:])
+	if n > uint64(size-8) && lfs.IsPointer(r) {
+		return nil, 0, fail("%s", lfs.Hint)
+	}
 	if n > MaxHeaderSize {
 		return nil, 0, fail("header length %d exceeds the %d-byte limit", n, MaxHeaderSize)
 	}

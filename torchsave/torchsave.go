@@ -15,6 +15,7 @@ import (
 	"strings"
 	"unsafe"
 
+	"github.com/golemml/golem/internal/lfs"
 	"github.com/golemml/golem/safetensors"
 )
 
@@ -146,6 +147,8 @@ func read(fh io.ReaderAt, size int64, name string) (*File, error) {
 		root, err = f.openZip()
 	case head[0] == 0x80:
 		root, err = f.openLegacy()
+	case lfs.IsPointer(fh):
+		return nil, errors.New(lfs.Hint)
 	default:
 		return nil, fmt.Errorf("not a torch.save file (it starts % x, neither a zip nor a pickle)", head)
 	}
