@@ -2,8 +2,6 @@
 
 package kernels
 
-import "fmt"
-
 //go:noescape
 func copyGroupsAVX512(dst *float32, dstStride int, src *float32, srcStride, n, w int)
 
@@ -14,15 +12,11 @@ func transposePanelAVX2(dst *float32, nr int, src *float32, ldb, kb8, w8 int)
 // run the Go one too).
 var useAVX2Pack = hasAVX2
 
-// transposePanel packs the transposed B panel's whole 8×8 blocks, rows
-// [0, 8·w8) of src (stride ldb) and steps [0, 8·kb8), into dst (stride nr),
-// and reports whether it did (it does not without AVX2).
-func transposePanel(dst []float32, nr int, src []float32, ldb, kb8, w8 int) bool {
-	if !useAVX2Pack || kb8 <= 0 || w8 <= 0 {
+// transposePanelAsm runs transposePanel's blocks in AVX2, reporting
+// whether it could.
+func transposePanelAsm(dst []float32, nr int, src []float32, ldb, kb8, w8 int) bool {
+	if !useAVX2Pack {
 		return false
-	}
-	if (8*w8-1)*ldb+8*kb8 > len(src) || (8*kb8-1)*nr+8*w8 > len(dst) || ldb < 8*kb8 || nr < 8*w8 {
-		panic(fmt.Sprintf("kernels: transposePanel of %d×%d blocks (ldb %d, nr %d) over %d and %d floats", w8, kb8, ldb, nr, len(src), len(dst)))
 	}
 	transposePanelAVX2(&dst[0], nr, &src[0], ldb, kb8, w8)
 	return true
@@ -32,17 +26,11 @@ func transposePanel(dst []float32, nr int, src []float32, ldb, kb8, w8 int) bool
 // run the Go one too).
 var useAVX512Pack = hasAVX512
 
-// copyGroups copies n groups of w floats (1 ≤ w ≤ 16), src[i·srcStride:][:w]
-// to dst[i·dstStride:][:w]: one masked load and store per group with
-// AVX-512.
-func copyGroups(dst []float32, dstStride int, src []float32, srcStride, n, w int) {
-	if n <= 0 {
-		return
+// copyGroupsAsm runs copyGroups in AVX-512, reporting whether it could.
+func copyGroupsAsm(dst []float32, dstStride int, src []float32, srcStride, n, w int) bool {
+	if !useAVX512Pack {
+		return false
 	}
-	checkGroups(dst, dstStride, src, srcStride, n, w)
-	if useAVX512Pack {
-		copyGroupsAVX512(&dst[0], dstStride, &src[0], srcStride, n, w)
-		return
-	}
-	copyGroupsGo(dst, dstStride, src, srcStride, n, w)
+	copyGroupsAVX512(&dst[0], dstStride, &src[0], srcStride, n, w)
+	return true
 }

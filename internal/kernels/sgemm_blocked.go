@@ -479,13 +479,35 @@ func packAT(dst, a []float32, lda, pc, kb, r0, r1, mr int) {
 	}
 }
 
-// checkGroups panics unless copyGroups' n groups of w floats lie within
-// dst and src (the assembly trusts it).
-func checkGroups(dst []float32, dstStride int, src []float32, srcStride, n, w int) {
+// copyGroups copies n groups of w floats (1 ≤ w ≤ 16), src[i·srcStride:][:w]
+// to dst[i·dstStride:][:w]: one masked load and store per group with
+// AVX-512, else in Go. It panics unless the groups lie within dst and src
+// (the assembly trusts it).
+func copyGroups(dst []float32, dstStride int, src []float32, srcStride, n, w int) {
+	if n <= 0 {
+		return
+	}
 	if w < 1 || w > 16 || dstStride < w || srcStride < w ||
 		(n-1)*dstStride+w > len(dst) || (n-1)*srcStride+w > len(src) {
 		panic(fmt.Sprintf("kernels: copyGroups of %d groups of %d (strides %d, %d) over %d and %d floats", n, w, dstStride, srcStride, len(dst), len(src)))
 	}
+	if !copyGroupsAsm(dst, dstStride, src, srcStride, n, w) {
+		copyGroupsGo(dst, dstStride, src, srcStride, n, w)
+	}
+}
+
+// transposePanel packs the transposed B panel's whole 8×8 blocks, rows
+// [0, 8·w8) of src (stride ldb) and steps [0, 8·kb8), into dst (stride nr),
+// and reports whether it did (only in assembly: the Go packing does the
+// whole panel otherwise). It panics unless the blocks lie within src and dst.
+func transposePanel(dst []float32, nr int, src []float32, ldb, kb8, w8 int) bool {
+	if kb8 <= 0 || w8 <= 0 {
+		return false
+	}
+	if (8*w8-1)*ldb+8*kb8 > len(src) || (8*kb8-1)*nr+8*w8 > len(dst) || ldb < 8*kb8 || nr < 8*w8 {
+		panic(fmt.Sprintf("kernels: transposePanel of %d×%d blocks (ldb %d, nr %d) over %d and %d floats", w8, kb8, ldb, nr, len(src), len(dst)))
+	}
+	return transposePanelAsm(dst, nr, src, ldb, kb8, w8)
 }
 
 // copyGroupsGo is copyGroups in Go.

@@ -15,15 +15,10 @@ func gemmImpls() []*gemmImpl { return []*gemmImpl{&goImpl} }
 // useAVX512Pack and useAVX2Pack are false: this build packs in Go.
 var useAVX512Pack, useAVX2Pack = false, false
 
-// transposePanel reports that this build has no assembly transpose.
-func transposePanel(dst []float32, nr int, src []float32, ldb, kb8, w8 int) bool { return false }
+// transposePanelAsm and copyGroupsAsm report that this build has no
+// assembly for them.
+func transposePanelAsm(dst []float32, nr int, src []float32, ldb, kb8, w8 int) bool { return false }
 
-// copyGroups copies n groups of w floats, src[i·srcStride:][:w] to
-// dst[i·dstStride:][:w].
-func copyGroups(dst []float32, dstStride int, src []float32, srcStride, n, w int) {
-	if n <= 0 {
-		return
-	}
-	checkGroups(dst, dstStride, src, srcStride, n, w)
-	copyGroupsGo(dst, dstStride, src, srcStride, n, w)
+func copyGroupsAsm(dst []float32, dstStride int, src []float32, srcStride, n, w int) bool {
+	return false
 }
