@@ -66,6 +66,12 @@ func (c *Char) id(r rune) (int, bool) {
 	return id, ok
 }
 
+// Has reports whether r is in the vocabulary.
+func (c *Char) Has(r rune) bool {
+	_, ok := c.id(r)
+	return ok
+}
+
 // Encode returns the id of each rune of text, skipping runes that are not in
 // the vocabulary.
 func (c *Char) Encode(text string) []int {

@@ -44,6 +44,9 @@ func TestCharUnknownRunes(t *testing.T) {
 	if err != nil || !slices.Equal(ids, c.Encode("wörld")) {
 		t.Fatalf("EncodeStrict = %v, %v", ids, err)
 	}
+	if !c.Has('ö') || !c.Has(' ') || c.Has('中') || c.Has('x') {
+		t.Fatal("Has disagrees with the vocabulary")
+	}
 	if got := c.Decode([]int{-1, 0, 999}); got != c.Decode([]int{0}) {
 		t.Fatalf("Decode with out-of-range ids = %q", got)
 	}

@@ -89,7 +89,7 @@ func encodeWarn(w io.Writer, tok tokenizer.Tokenizer, text, what string) []int {
 	}
 	skipped, first, at := 0, rune(0), 0
 	for off, r := range text {
-		if _, err := c.EncodeStrict(string(r)); err != nil {
+		if !c.Has(r) {
 			if skipped == 0 {
 				first, at = r, off
 			}
