@@ -46,11 +46,8 @@ type storage struct {
 	dtype string
 	key   string
 	numel int64
-	// Where its elements are: the byte offset of its zip record's data
-	// (rec) or of its legacy data.
-	rec  *zip.File
-	at   int64
-	base int64 // a legacy view's first element within its root storage
+	at    int64 // byte offset of its data: its zip record's, or the legacy data's
+	base  int64 // a legacy view's first element within its root storage
 }
 
 // maxElems bounds a tensor's element count (a view may repeat its
@@ -247,7 +244,7 @@ func (f *File) openZip() (any, error) {
 		if err != nil || start < 0 || rec.UncompressedSize64 > uint64(f.size-start) {
 			return nil, fmt.Errorf("storage record %s: %d bytes at byte %d run past the end of the file (%d bytes)", rec.Name, rec.UncompressedSize64, start, f.size)
 		}
-		s := &storage{dtype: dtype, key: key, numel: numel, rec: rec, at: start}
+		s := &storage{dtype: dtype, key: key, numel: numel, at: start}
 		storages[key] = s
 		return s, nil
 	})
